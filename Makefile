@@ -1,0 +1,79 @@
+# Dailyge Infra. The two commands that matter:  make local   and   make test
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+ENV ?= local
+
+# Keep every tool's home, cache and temp inside the repository (all ignored by git).
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_HOME := $(CURDIR)/.ansible
+export XDG_CACHE_HOME := $(CURDIR)/.cache
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONPATH := $(CURDIR)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.state/terraform/terraformrc
+
+.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) --version >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 (apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+venv: $(VENV)/.installed ## create the virtualenv from requirements.txt
+
+venv-checkov: $(CHECKOV_VENV)/.installed ## checkov's own virtualenv
+
+local: venv ## start the embedded AWS and deploy the local environment (idempotent)
+	$(BIN)/python -m emulator start
+	$(BIN)/ansible-playbook site.yml -i inventories/local
+	@echo "Last messages of the local Slack receiver:"
+	@$(BIN)/python -m emulator slack-messages
+
+down: venv ## stop the embedded AWS (and its Slack receiver)
+	$(BIN)/python -m emulator stop
+
+status: venv ## is the embedded AWS running?
+	$(BIN)/python -m emulator status
+
+plan: venv ## terraform plan of ENV (default local) without applying
+	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/$(ENV) --check
+
+test: venv venv-checkov lint terraform-checks checkov pytest ## every check: lint, terraform, checkov, unit and integration tests
+
+lint: venv ## ruff, yamllint, ansible-lint (production profile)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint --profile production
+
+terraform-checks: venv ## terraform fmt, validate (every env) and test (every module)
+	$(BIN)/pytest -q tests/terraform
+
+checkov: venv-checkov ## checkov on every module and env, offline
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform -d terraform
+
+pytest: venv ## unit and integration tests
+	$(BIN)/pytest -q tests/unit tests/integration
+
+bench: venv ## benchmark: cold converge, no-op re-run, --check run, API calls
+	$(BIN)/python scripts/benchmark.py
+
+clean: ## stop the emulator and remove everything the runs created (.state, caches)
+	-$(BIN)/python -m emulator stop
+	rm -rf .state .ansible .cache .pytest_cache .ruff_cache

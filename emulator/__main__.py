@@ -1,0 +1,53 @@
+"""Command line of the embedded AWS emulator: start | stop | status | slack-messages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from emulator import launcher, slack_receiver
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=launcher.__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("start", help="start the emulator, or reuse the one already running")
+    commands.add_parser("stop", help="stop the emulator (nothing to do when it is not running)")
+    commands.add_parser("status", help="exit 0 when the emulator answers, 3 when it does not")
+    messages = commands.add_parser("slack-messages", help="print the last messages of the local Slack receiver")
+    messages.add_argument("-n", "--count", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = launcher.Settings.from_env()
+        if args.command == "start":
+            answer = launcher.start(settings)
+            verb = "already running" if answer["reused"] else "started"
+            print(
+                f"emulator {verb}: AWS API {settings.endpoint} (pid {answer['pid']}), "
+                f"Slack receiver http://127.0.0.1:{answer['slack_port']}, state {settings.state_dir}"
+            )
+        elif args.command == "stop":
+            print("emulator stopped" if launcher.stop(settings) else "emulator was not running")
+        elif args.command == "status":
+            answer = launcher.health(settings)
+            if answer is None:
+                print(f"emulator is not running on {settings.endpoint}")
+                return 3
+            print(
+                f"emulator running: {settings.endpoint} (pid {answer['pid']}), patches: {', '.join(answer['patches'])}"
+            )
+        else:
+            found = slack_receiver.last_messages(settings.slack_log, args.count)
+            if not found:
+                print(f"no Slack messages recorded yet ({settings.slack_log})")
+            for message in found:
+                print(slack_receiver.summary(message))
+    except launcher.EmulatorError as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
