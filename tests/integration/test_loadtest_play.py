@@ -150,7 +150,7 @@ def test_prod_is_refused_without_confirmation():
 
     assert run.returncode != 0
     assert run.failure_messages() == ["Load-test mode on on prod needs -e confirm_prod=yes. Nothing was changed."]
-    assert len(run.report["plays"][0]["tasks"]) == 2, "refused at the second check, before anything else"
+    assert len(run.report["plays"][0]["tasks"]) == 3, "refused at the second check, before anything else"
     assert not list((REPO_ROOT / "terraform/envs/prod").glob("loadtest.*"))
 
 
