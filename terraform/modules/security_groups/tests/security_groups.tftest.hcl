@@ -46,7 +46,7 @@ run "ecs_hosts_accept_the_ephemeral_range_from_the_alb" {
 
 run "database_only_from_ecs_hosts_and_monitoring" {
   assert {
-    condition = toset([aws_vpc_security_group_ingress_rule.rds_from_ecs_hosts.referenced_security_group_id, aws_vpc_security_group_ingress_rule.rds_from_monitoring.referenced_security_group_id]) == toset([aws_security_group.ecs_hosts.id, aws_security_group.monitoring.id])
+    condition     = toset([aws_vpc_security_group_ingress_rule.rds_from_ecs_hosts.referenced_security_group_id, aws_vpc_security_group_ingress_rule.rds_from_monitoring.referenced_security_group_id]) == toset([aws_security_group.ecs_hosts.id, aws_security_group.monitoring.id])
     error_message = "MySQL must be reachable from the ECS hosts and monitoring groups only."
   }
 
