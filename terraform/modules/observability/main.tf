@@ -138,6 +138,7 @@ resource "aws_s3_bucket" "archive" {
   #checkov:skip=CKV_AWS_144:Cross-region replication doubles the cost of an archive that can be rebuilt from nothing else anyway; versioning protects against deletion.
   #checkov:skip=CKV_AWS_18:This bucket is itself the log destination; logging its access into itself would loop.
   #checkov:skip=CKV2_AWS_62:No consumer of object events: the operations that write here report to Slack themselves.
+  #checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to buckets encrypted with SSE-S3 (AES256), not SSE-KMS.
   bucket        = "${var.name}-archive-${local.account_id}"
   force_destroy = var.force_destroy_archive
 }
@@ -160,7 +161,6 @@ resource "aws_s3_bucket_ownership_controls" "archive" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "archive" {
-  #checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to buckets encrypted with SSE-S3 (AES256), not SSE-KMS.
   bucket = aws_s3_bucket.archive.id
 
   rule {

@@ -16,6 +16,7 @@ resource "aws_s3_bucket" "web" {
   #checkov:skip=CKV_AWS_144:The bucket holds build output that CI can publish again; replication doubles cost for nothing.
   #checkov:skip=CKV_AWS_18:Every read goes through CloudFront; S3 server access logs would only record CloudFront's own fetches.
   #checkov:skip=CKV2_AWS_62:No consumer of object events: deployments invalidate CloudFront themselves.
+  #checkov:skip=CKV_AWS_145:Public web assets (HTML, JS, CSS) served to anyone; SSE-S3 suffices and keeps CloudFront's origin access free of KMS grants.
   bucket        = "${var.name}-web-${data.aws_caller_identity.current.account_id}"
   force_destroy = var.force_destroy
 }
@@ -38,7 +39,6 @@ resource "aws_s3_bucket_ownership_controls" "web" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "web" {
-  #checkov:skip=CKV_AWS_145:Public web assets (HTML, JS, CSS) served to anyone; SSE-S3 suffices and keeps CloudFront's origin access free of KMS grants.
   bucket = aws_s3_bucket.web.id
 
   rule {
@@ -91,6 +91,7 @@ resource "aws_cloudfront_distribution" "web" {
   #checkov:skip=CKV_AWS_86:Standard logging needs an ACL-enabled bucket; the archive bucket enforces bucket-owner ownership (ACLs disabled).
   #checkov:skip=CKV_AWS_310:One origin (the bucket); S3 is the failover-free source of truth of a static site.
   #checkov:skip=CKV_AWS_374:The web app is public worldwide by design.
+  #checkov:skip=CKV2_AWS_32:The AWS managed SecurityHeadersPolicy (HSTS, nosniff, frame options, referrer policy) is attached by its documented ID (response_headers_policy_id); checkov only sees policies declared as resources.
   enabled             = true
   comment             = "${var.name} web front end"
   aliases             = var.aliases
