@@ -118,6 +118,8 @@ module "rds" {
   backup_retention_days        = var.rds_backup_retention_days
   deletion_protection          = var.deletion_protection
   performance_insights_enabled = var.rds_performance_insights_enabled
+  log_retention_days           = var.log_retention_days
+  log_kms_key_arn              = module.observability.kms_key_arn
 }
 
 module "static_site" {

@@ -311,8 +311,8 @@ output "app_config_secret_name" {
 # --- Observability -------------------------------------------------------------------------------
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups of the environment."
-  value       = values(module.observability.log_group_names)
+  description = "Names of the CloudWatch log groups of the environment (API, WAF, RDS exports)."
+  value       = concat(values(module.observability.log_group_names), module.rds.log_group_names)
 }
 
 output "api_log_group_name" {

@@ -31,6 +31,9 @@ output "http_listener_arn" {
 output "api_target_group_arn" {
   description = "ARN of the API target group (ECS registers the tasks on their dynamic ports)."
   value       = aws_lb_target_group.api.arn
+
+  # ECS refuses a service whose target group no listener forwards to yet.
+  depends_on = [aws_lb_listener_rule.api]
 }
 
 output "api_target_group_name" {
@@ -41,6 +44,8 @@ output "api_target_group_name" {
 output "grafana_target_group_arn" {
   description = "ARN of the Grafana target group (the monitoring host registers itself)."
   value       = aws_lb_target_group.grafana.arn
+
+  depends_on = [aws_lb_listener_rule.monitoring]
 }
 
 output "ssl_policy" {

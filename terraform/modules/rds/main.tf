@@ -4,6 +4,8 @@
 # Terraform code, variables, state or outputs.
 
 locals {
+  exported_logs = ["error", "slowquery"]
+
   parameters = {
     character_set_client     = var.character_set
     character_set_connection = var.character_set
@@ -18,6 +20,17 @@ locals {
     log_output               = "FILE"
     require_secure_transport = var.require_tls ? "1" : "0"
   }
+}
+
+# The groups RDS exports the error and slow query logs to, created first so that they carry a
+# retention and the observability key (RDS would create them without expiry, unencrypted).
+resource "aws_cloudwatch_log_group" "exports" {
+  #checkov:skip=CKV_AWS_338:Logs older than a day are exported to the archive bucket by the log archive operation; CloudWatch is not the archive.
+  for_each = toset(local.exported_logs)
+
+  name              = "/aws/rds/instance/${var.name}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -103,7 +116,7 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier  = "${var.name}-final"
 
   iam_database_authentication_enabled   = true
-  enabled_cloudwatch_logs_exports       = ["error", "slowquery"]
+  enabled_cloudwatch_logs_exports       = local.exported_logs
   performance_insights_enabled          = var.performance_insights_enabled
   performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
   monitoring_interval                   = var.enhanced_monitoring_interval_seconds
@@ -113,5 +126,5 @@ resource "aws_db_instance" "this" {
     prevent_destroy = true
   }
 
-  depends_on = [aws_iam_role_policy_attachment.enhanced_monitoring]
+  depends_on = [aws_iam_role_policy_attachment.enhanced_monitoring, aws_cloudwatch_log_group.exports]
 }

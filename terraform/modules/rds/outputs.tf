@@ -57,3 +57,8 @@ output "time_zone" {
   description = "time_zone of the server."
   value       = var.time_zone
 }
+
+output "log_group_names" {
+  description = "CloudWatch log groups of the exported error and slow query logs."
+  value       = [for group in aws_cloudwatch_log_group.exports : group.name]
+}

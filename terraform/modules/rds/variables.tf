@@ -204,3 +204,23 @@ variable "enhanced_monitoring_interval_seconds" {
     error_message = "enhanced_monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60."
   }
 }
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the exported error and slow query logs (RDS would otherwise create their groups without expiry)."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ... 365)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the exported log groups (the observability key)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN."
+  }
+}

@@ -19,6 +19,8 @@ variables {
   private_subnet_ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
   security_group_id  = "sg-0123456789abcdef0"
   instance_class     = "db.t4g.micro"
+  log_retention_days = 14
+  log_kms_key_arn    = "arn:aws:kms:ap-northeast-2:123456789012:key/00000000-0000-0000-0000-000000000000"
 }
 
 run "private_encrypted_mysql80" {
@@ -107,6 +109,11 @@ run "utf8mb4_and_seoul_time" {
   assert {
     condition     = contains(aws_db_instance.this.enabled_cloudwatch_logs_exports, "slowquery")
     error_message = "Slow queries must reach CloudWatch."
+  }
+
+  assert {
+    condition     = toset([for group in aws_cloudwatch_log_group.exports : group.name]) == toset(["/aws/rds/instance/dailyge-test/error", "/aws/rds/instance/dailyge-test/slowquery"]) && alltrue([for group in aws_cloudwatch_log_group.exports : group.retention_in_days == 14])
+    error_message = "The exported log groups exist before the instance, with a retention."
   }
 }
 
