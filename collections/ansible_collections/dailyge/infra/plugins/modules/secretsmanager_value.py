@@ -203,7 +203,9 @@ def main() -> None:
             msg=f"the value of secret {secret_id} is {size} bytes as JSON, over Secrets Manager's limit of "
             f"{MAX_SECRET_BYTES} bytes (64 KiB): move large or non-secret settings out of the config"
         )
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    # Secrets Manager throttles with ThrottlingException, which AWSRetry does not retry by default.
+    retry = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
+    client = module.client("secretsmanager", retry_decorator=retry)
     secret = describe(module, client, secret_id)
     stored_text, version_id = current_value(module, client, secret_id)
     stored = parse_current(stored_text)
