@@ -97,7 +97,8 @@ def test_value_over_64_kib_is_refused_with_its_size(aws: Any, capsys: pytest.Cap
     big = {"blob": "x" * 65600}
     result = sync(capsys, json.dumps(big))
     size = len(json.dumps(big, separators=(",", ":")).encode())
-    assert result["failed"] and f"is {size} bytes as JSON, over Secrets Manager's limit of 65536 bytes" in result["msg"]
+    assert result["failed"]
+    assert f"is {size} bytes as JSON, over the Secrets Manager limit of 65536 bytes" in result["msg"]
     assert versions(aws) == []
 
 

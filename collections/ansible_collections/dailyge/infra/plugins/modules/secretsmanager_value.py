@@ -200,7 +200,7 @@ def main() -> None:
     size = len(text.encode("utf-8"))
     if size > MAX_SECRET_BYTES:
         module.fail_json(
-            msg=f"the value of secret {secret_id} is {size} bytes as JSON, over Secrets Manager's limit of "
+            msg=f"the value of secret {secret_id} is {size} bytes as JSON, over the Secrets Manager limit of "
             f"{MAX_SECRET_BYTES} bytes (64 KiB): move large or non-secret settings out of the config"
         )
     # Secrets Manager throttles with ThrottlingException, which AWSRetry does not retry by default.
