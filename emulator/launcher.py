@@ -67,6 +67,11 @@ class Settings:
         return self.state_dir / "emulator" / "emulator.log"
 
     @property
+    def recording_file(self) -> Path:
+        """Where moto records requests when started with MOTO_ENABLE_RECORDING=true."""
+        return self.state_dir / "emulator" / "recording.jsonl"
+
+    @property
     def slack_log(self) -> Path:
         return self.state_dir / "slack" / "messages.jsonl"
 
@@ -74,7 +79,7 @@ class Settings:
 def health(settings: Settings, timeout: float = 2.0) -> dict[str, Any] | None:
     """The emulator's health answer, or None when nothing of ours answers on the port."""
     try:
-        with urllib.request.urlopen(settings.endpoint + HEALTH_PATH, timeout=timeout) as answer:  # noqa: S310 - http://127.0.0.1 only
+        with urllib.request.urlopen(settings.endpoint + HEALTH_PATH, timeout=timeout) as answer:
             data = json.loads(answer.read())
     except (urllib.error.URLError, OSError, ValueError):
         return None
@@ -96,6 +101,12 @@ def read_pid(settings: Settings) -> int | None:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs; reaps it first when it is our own exited child (a zombie)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: the launcher that started it has exited
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -105,8 +116,8 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def start(settings: Settings) -> dict[str, Any]:
-    """Start the emulator, or return the health of the one already running."""
+def start(settings: Settings, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start the emulator (with `extra_env` added to its environment), or reuse the one running."""
     running = health(settings)
     if running is not None:
         settings.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +130,12 @@ def start(settings: Settings) -> dict[str, Any]:
                 f"stop that program or choose another port with {what}=<port>"
             )
     settings.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PYTHONPATH=str(REPO_ROOT))
+    env = dict(os.environ, **(extra_env or {}))
+    env.update(
+        MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+        MOTO_RECORDER_FILEPATH=str(settings.recording_file),
+        PYTHONPATH=str(REPO_ROOT),
+    )
     command = [
         sys.executable, "-m", "emulator.server",
         "--port", str(settings.port),

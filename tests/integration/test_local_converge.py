@@ -1,0 +1,92 @@
+"""The local environment end to end: converge twice against a fresh emulator, then --check.
+
+The second run must change nothing (Ansible changed=0, zero AWS write calls) and Terraform's plan
+right after must be empty; a --check run must report changed=0 too. This module converges once
+(about three minutes) and the tests read that run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support import Emulator, PlaybookRun, run_playbook, start_emulator, terraform, terraform_plan_args
+
+from emulator import launcher, recording
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Converged:
+    emulator: Emulator
+    first: PlaybookRun
+    second: PlaybookRun
+    second_calls: list[recording.Call]
+    state_dir: Path
+
+
+@pytest.fixture(scope="module")
+def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
+    state_dir = tmp_path_factory.mktemp("local-state")
+    running = start_emulator(state_dir, {"MOTO_ENABLE_RECORDING": "true"})
+    try:
+        first = run_playbook("site.yml", "-i", "inventories/local", env=running.env)
+        assert first.returncode == 0, first.failure_messages() or first.stderr[-3000:]
+        recording.reset(running.endpoint)
+        second = run_playbook("site.yml", "-i", "inventories/local", env=running.env)
+        yield Converged(running, first, second, recording.calls(running.endpoint), state_dir)
+    finally:
+        launcher.stop(running.settings)
+
+
+def test_first_converge_creates_the_stack(converged: Converged):
+    assert converged.first.changed > 0
+    state = json.loads((converged.state_dir / "terraform/local/terraform.tfstate").read_text())
+    assert state["resources"], "the local state holds no resources"
+
+
+def test_second_converge_changes_nothing(converged: Converged):
+    assert converged.second.returncode == 0, converged.second.failure_messages()
+    assert converged.second.changed == 0, converged.second.changed_tasks()
+
+
+def test_second_converge_makes_no_aws_write_call(converged: Converged):
+    summary = recording.summarise(converged.second_calls)
+    assert summary["reads"] > 0, "the no-op run read nothing: was the recording on?"
+    assert summary["writes"] == 0, summary["write_calls"]
+
+
+def test_terraform_plan_after_converge_is_empty(converged: Converged):
+    plan = terraform(converged.emulator, *terraform_plan_args(converged.emulator))
+    assert plan.returncode == 0, plan.stdout[-4000:] + plan.stderr[-2000:]
+
+
+def test_check_run_after_converge_changes_nothing(converged: Converged):
+    checked = run_playbook("site.yml", "-i", "inventories/local", "--check", env=converged.emulator.env)
+    assert checked.returncode == 0, checked.failure_messages()
+    assert checked.changed == 0, checked.changed_tasks()
+
+
+def test_stack_facts_reach_the_later_phases(converged: Converged):
+    facts = run_playbook("playbooks/provision.yml", "-i", "inventories/local", "--check", env=converged.emulator.env)
+    assert facts.returncode == 0, facts.failure_messages()
+    stack_tasks = [
+        result
+        for play in facts.report["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"].endswith("Outputs | Set the stack fact")
+        for result in task["hosts"].values()
+    ]
+    stack = stack_tasks[0]["ansible_facts"]["stack"]
+    assert stack["environment"] == "local"
+    assert stack["waf_rate_limit"] == 1000
+
+
+def test_deploy_summary_reaches_the_local_slack_receiver(converged: Converged):
+    texts = [message["payload"]["text"] for message in converged.emulator.slack_messages()]
+    assert len(texts) == 2, "one summary per converge"
+    assert texts[-1].startswith("Dailyge local:")

@@ -1,0 +1,185 @@
+"""Test support: a real emulator on free ports, and running playbooks against it.
+
+Every test that talks to the emulator gets its own moto server on free loopback ports with a
+temporary state folder, so tests never touch the developer's `make local` environment (4566).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from emulator import launcher
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REGION = "ap-northeast-2"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    """A running emulator: its settings, the environment that points tools at it, boto3 clients."""
+
+    settings: launcher.Settings
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def endpoint(self) -> str:
+        return self.settings.endpoint
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def slack_messages(self) -> list[dict[str, Any]]:
+        path = self.settings.slack_log
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def start_emulator(state_dir: Path, extra_env: dict[str, str] | None = None) -> Emulator:
+    settings = launcher.Settings(free_port(), free_port(), state_dir)
+    launcher.start(settings, extra_env)
+    env = {
+        "DAILYGE_EMULATOR_PORT": str(settings.port),
+        "DAILYGE_SLACK_PORT": str(settings.slack_port),
+        "DAILYGE_STATE_DIR": str(state_dir),
+    }
+    return Emulator(settings, env)
+
+
+@dataclass
+class PlaybookRun:
+    """The outcome of one ansible-playbook run with the JSON callback."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any]
+
+    @property
+    def stats(self) -> dict[str, dict[str, int]]:
+        return self.report.get("stats", {})
+
+    def total(self, key: str) -> int:
+        return sum(host.get(key, 0) for host in self.stats.values())
+
+    @property
+    def changed(self) -> int:
+        return self.total("changed")
+
+    @property
+    def failed(self) -> int:
+        return self.total("failures") + self.total("unreachable")
+
+    def changed_tasks(self) -> list[str]:
+        """Names of the tasks that reported changed (for assertion messages)."""
+        names = []
+        for play in self.report.get("plays", []):
+            for task in play.get("tasks", []):
+                if any(result.get("changed") for result in task.get("hosts", {}).values()):
+                    names.append(task["task"]["name"])
+        return names
+
+    def failure_messages(self) -> list[str]:
+        messages = []
+        for play in self.report.get("plays", []):
+            for task in play.get("tasks", []):
+                for result in task.get("hosts", {}).values():
+                    if result.get("failed"):
+                        messages.append(str(result.get("msg", "")))
+                    for item in result.get("results", []) or []:
+                        if isinstance(item, dict) and item.get("failed"):
+                            messages.append(str(item.get("msg", "")))
+        return messages
+
+
+def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the Makefile gives Ansible, plus the JSON callback for parsing."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
+            "ANSIBLE_HOME": str(REPO_ROOT / ".ansible"),
+            "XDG_CACHE_HOME": str(REPO_ROOT / ".cache"),
+            "PYTHONPATH": str(REPO_ROOT),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.timer",  # profile_tasks would interleave with JSON
+            "ANSIBLE_NOCOLOR": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def terraform(env: Emulator, *args: str, root: str = "terraform/envs/local") -> subprocess.CompletedProcess[str]:
+    """Run terraform on a root module exactly as roles/terraform does for the emulator `env`."""
+    state_dir = env.settings.state_dir
+    work = state_dir / "terraform" / "local"
+    variables = dict(
+        os.environ,
+        TF_CLI_CONFIG_FILE=str(state_dir / "terraform" / "terraformrc"),
+        TF_DATA_DIR=str(work / ".terraform"),
+        TF_IN_AUTOMATION="1",
+        AWS_ENDPOINT_URL=env.endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION=REGION,
+    )
+    command = ["terraform", f"-chdir={REPO_ROOT / root}", *args]
+    return subprocess.run(command, env=variables, capture_output=True, text=True, timeout=900, check=False)
+
+
+def terraform_plan_args(env: Emulator) -> list[str]:
+    """The arguments of a plan that sees the same variables as the provision role."""
+    var_file = env.settings.state_dir / "terraform" / "local" / "inventory.tfvars.json"
+    return ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={var_file}"]
+
+
+def run_playbook(playbook: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> PlaybookRun:
+    """Run a playbook from the repository root; parse the JSON callback's report."""
+    completed = subprocess.run(
+        ["ansible-playbook", playbook, *args],
+        cwd=REPO_ROOT,
+        env=ansible_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    start = completed.stdout.find("{")
+    try:
+        report = json.JSONDecoder().raw_decode(completed.stdout[start:])[0] if start >= 0 else {}
+    except ValueError:
+        report = {}
+    return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, report)
+
+
+@dataclass
+class LocalStack:
+    """A converged local environment: its emulator and the converge run."""
+
+    emulator: Emulator
+    converge: PlaybookRun
+
+    def stack(self) -> dict[str, Any]:
+        """The `stack` outputs (terraform output -json, values only)."""
+        outputs = terraform(self.emulator, "output", "-json")
+        assert outputs.returncode == 0, outputs.stderr
+        return {name: output["value"] for name, output in json.loads(outputs.stdout).items()}
