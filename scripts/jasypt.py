@@ -26,6 +26,7 @@ from ansible_collections.dailyge.infra.plugins.module_utils import jasypt
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="jasypt.py",
+        allow_abbrev=False,
         description=__doc__.splitlines()[0],
         epilog=f"algorithms: {', '.join(jasypt.ALGORITHMS)} (case-insensitive)",
     )
