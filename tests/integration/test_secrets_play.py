@@ -1,7 +1,8 @@
 """playbooks/secrets.yml and playbooks/ops/rotate_config_key.yml, run for real against the real emulator.
 
-The emulator (moto's server) runs on free ports with its own state folder; the secret is created here
-with boto3, as Terraform would create it (no value), and the play gets the `stack` as extra vars.
+The emulator (moto's server, tests/conftest.py's `emulator` fixture) runs on free ports with its own state
+folder; the secret is created here with boto3 as Terraform creates it (no value yet), and the play gets the
+`stack` as extra vars. Output is the default human-readable callback, as an operator would read it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from ansible_collections.dailyge.infra.plugins.module_utils import config_tree, jasypt
-
-from emulator import launcher
+from support import Emulator
 
 pytestmark = pytest.mark.integration
 
@@ -31,36 +29,6 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LOCAL_KEY = "dailyge-local-only-not-a-secret"
 SECRET_NAME = "dailyge/local/app-config"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Emulator:
-    settings: launcher.Settings
-
-    def client(self) -> Any:
-        return boto3.client(
-            "secretsmanager",
-            endpoint_url=self.settings.endpoint,
-            region_name="ap-northeast-2",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    settings = launcher.Settings(free_port(), free_port(), tmp_path_factory.mktemp("emulator-state"))
-    launcher.start(settings)
-    try:
-        yield Emulator(settings)
-    finally:
-        launcher.stop(settings)
 
 
 @dataclass
@@ -80,7 +48,7 @@ class Run:
 
 @pytest.fixture
 def secret(emulator: Emulator) -> Iterator[str]:
-    client = emulator.client()
+    client = emulator.client("secretsmanager")
     arn = client.create_secret(Name=SECRET_NAME, Description="created by Terraform")["ARN"]
     yield arn
     client.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
@@ -103,10 +71,8 @@ def play(emulator: Emulator, tmp_path: Path) -> Any:
             ANSIBLE_NOCOLOR="1",
             XDG_CACHE_HOME=str(tmp_path / "cache"),
             PYTHONPATH=str(REPO),
-            DAILYGE_EMULATOR_PORT=str(emulator.settings.port),
-            DAILYGE_SLACK_PORT=str(emulator.settings.slack_port),
-            DAILYGE_STATE_DIR=str(emulator.settings.state_dir),
         )
+        environ.update(emulator.env)
         environ.update(env or {})
         extra = ["-e", f"@{stack_file}"] if stack else []
         completed = subprocess.run(
@@ -119,12 +85,12 @@ def play(emulator: Emulator, tmp_path: Path) -> Any:
 
 
 def versions(emulator: Emulator) -> list[str]:
-    answer = emulator.client().list_secret_version_ids(SecretId=SECRET_NAME)
+    answer = emulator.client("secretsmanager").list_secret_version_ids(SecretId=SECRET_NAME)
     return sorted(version["VersionId"] for version in answer["Versions"])
 
 
 def stored(emulator: Emulator) -> dict[str, Any]:
-    return json.loads(emulator.client().get_secret_value(SecretId=SECRET_NAME)["SecretString"])
+    return json.loads(emulator.client("secretsmanager").get_secret_value(SecretId=SECRET_NAME)["SecretString"])
 
 
 def expected_secret(config_file: Path, key: str) -> dict[str, Any]:
