@@ -135,3 +135,13 @@ def test_jasypt_refuses_python_values_under_another_password(jasypt_harness, alg
     encrypted = [jasypt.encrypt(sample, PASSWORD, algorithm) for sample in SAMPLES[:4]]
     results = jasypt_harness.run("decrypt", algorithm, "another-password", encrypted)
     assert results.count(None) >= len(encrypted) - 1
+
+
+def test_cross_checks_say_why_they_skip_without_java(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jasypt_java
+
+    monkeypatch.setattr(jasypt_java.shutil, "which", lambda _name: None)
+    assert "java/javac not on PATH" in jasypt_java.unavailable_reason()
+    monkeypatch.setattr(jasypt_java.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(jasypt_java, "JAR_CANDIDATES", ())
+    assert "apt-get install libjasypt-java" in jasypt_java.unavailable_reason()
