@@ -225,6 +225,44 @@ variable "rds_performance_insights_enabled" {
   type        = bool
 }
 
+# RDS settings tuned in the console and brought back by playbooks/rds_sync.yml (a generated
+# rds_sync.auto.tfvars.json passed after the inventory's values). The defaults are the module's.
+variable "rds_allocated_storage_gb" {
+  description = "Initial storage of the database in GiB."
+  type        = number
+  default     = 20
+}
+
+variable "rds_max_allocated_storage_gb" {
+  description = "Storage autoscaling ceiling of the database in GiB (0 disables it)."
+  type        = number
+  default     = 100
+}
+
+variable "rds_backup_window" {
+  description = "Daily automated backup window in UTC (18:00-18:30 UTC is 03:00 Asia/Seoul)."
+  type        = string
+  default     = "18:00-18:30"
+}
+
+variable "rds_maintenance_window" {
+  description = "Weekly maintenance window in UTC (must not overlap the backup window)."
+  type        = string
+  default     = "sun:19:00-sun:19:30"
+}
+
+variable "rds_deletion_protection" {
+  description = "Deletion protection of the database; null follows deletion_protection."
+  type        = bool
+  default     = null
+}
+
+variable "rds_parameters" {
+  description = "More DB parameters (name = value) merged over the module's utf8mb4 / Asia/Seoul set."
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the logs before they must have been archived to S3."
   type        = number

@@ -114,12 +114,17 @@ module "rds" {
   private_subnet_ids           = module.network.private_subnet_ids
   security_group_id            = module.security_groups.rds_security_group_id
   instance_class               = var.rds_instance_class
+  allocated_storage_gb         = var.rds_allocated_storage_gb
+  max_allocated_storage_gb     = var.rds_max_allocated_storage_gb
   multi_az                     = var.rds_multi_az
+  backup_window                = var.rds_backup_window
   backup_retention_days        = var.rds_backup_retention_days
-  deletion_protection          = var.deletion_protection
+  maintenance_window           = var.rds_maintenance_window
+  deletion_protection          = coalesce(var.rds_deletion_protection, var.deletion_protection)
   performance_insights_enabled = var.rds_performance_insights_enabled
   log_retention_days           = var.log_retention_days
   log_kms_key_arn              = module.observability.kms_key_arn
+  parameters                   = var.rds_parameters
 }
 
 module "static_site" {

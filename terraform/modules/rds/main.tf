@@ -6,7 +6,7 @@
 locals {
   exported_logs = ["error", "slowquery"]
 
-  parameters = {
+  parameters = merge({
     character_set_client     = var.character_set
     character_set_connection = var.character_set
     character_set_database   = var.character_set
@@ -19,7 +19,7 @@ locals {
     long_query_time          = tostring(var.slow_query_seconds)
     log_output               = "FILE"
     require_secure_transport = var.require_tls ? "1" : "0"
-  }
+  }, var.parameters)
 }
 
 # The groups RDS exports the error and slow query logs to, created first so that they carry a

@@ -224,3 +224,14 @@ variable "log_kms_key_arn" {
     error_message = "log_kms_key_arn must be a KMS key ARN."
   }
 }
+
+variable "parameters" {
+  description = "More DB parameters (name = value), merged over the module's own; the console's tuning comes back through here (playbooks/rds_sync.yml)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.parameters) : can(regex("^[a-z][a-z0-9_.]*$", name))])
+    error_message = "parameters names must be MySQL parameter names (lowercase letters, digits, underscores, dots)."
+  }
+}
