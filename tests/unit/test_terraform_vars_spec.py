@@ -26,6 +26,7 @@ SPEC_TYPE_OF = {
     "number": ("int", None),
     "bool": ("bool", None),
     "list(string)": ("list", "str"),
+    "map(string)": ("dict", None),
 }
 
 VARIABLE_BLOCK = re.compile(r'^variable "(?P<name>[^"]+)" \{\n(?P<body>.*?)^\}', re.MULTILINE | re.DOTALL)
