@@ -151,3 +151,22 @@ run "backup_window_format" {
 
   expect_failures = [var.backup_window]
 }
+
+run "console_parameters_merge_over_the_module_set" {
+  command = plan
+
+  variables {
+    parameters = {
+      long_query_time = "3"
+      max_connections = "200"
+    }
+  }
+
+  assert {
+    condition = length(setsubtract(
+      ["long_query_time=3", "max_connections=200", "time_zone=Asia/Seoul", "character_set_server=utf8mb4"],
+      [for parameter in aws_db_parameter_group.this.parameter : "${parameter.name}=${parameter.value}"]
+    )) == 0
+    error_message = "Parameters synced from the console (playbooks/rds_sync.yml) must override or extend the module's own set."
+  }
+}
