@@ -155,7 +155,8 @@ def test_check_mode_shows_the_drift_and_writes_nothing(local_stack: LocalStack, 
 
 
 def test_an_instance_missing_from_the_state_gets_an_import_block(local_stack: LocalStack, original: dict[str, Any]):
-    removed = terraform(local_stack.emulator, "state", "rm", INSTANCE)
+    backup = work_dir(local_stack) / "before-state-rm.tfstate"  # not beside the root module in the checkout
+    removed = terraform(local_stack.emulator, "state", "rm", f"-backup={backup}", INSTANCE)
     assert removed.returncode == 0, removed.stderr
     try:
         run, _ = sync(local_stack)
