@@ -84,6 +84,7 @@ class Options:
 class Outcome:
     snapshot: str
     snapshot_status: str = "absent"
+    latest: str | None = None
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -101,6 +102,7 @@ class Outcome:
     def as_dict(self) -> dict[str, Any]:
         return {
             "snapshot": {"identifier": self.snapshot, "status": self.snapshot_status},
+            "latest": self.latest,
             "created": self.created,
             "deleted": self.deleted,
             "kept": self.kept,
@@ -273,8 +275,9 @@ def run(
         own = [(day, todays if snap.identifier == todays.identifier else snap) for day, snap in own]
     outcome.snapshot_status = todays.status if todays is not None else "absent"
 
+    kept, doomed = plan_rotation(own, options.keep)
+    outcome.latest = kept[0].identifier if kept else None
     if options.rotate:
-        kept, doomed = plan_rotation(own, options.keep)
         outcome.kept = [snap.identifier for snap in kept]
         outcome.not_available = sorted(snap.identifier for _, snap in own if snap.status != "available")
         if check_mode:

@@ -90,6 +90,13 @@ snapshot:
   returned: always
   type: dict
   sample: {"identifier": "dailyge-prod-daily-20261127", "status": "available"}
+latest:
+  description:
+    - The newest available daily snapshot of the module's own (after this run), null when there is none.
+      With O(create=false) and O(rotate=false) the module only reads, which is how the restore drill finds it.
+  returned: always
+  type: str
+  sample: dailyge-prod-daily-20261127
 created:
   description: Snapshots created (in check mode, that would be created).
   returned: always
