@@ -74,7 +74,9 @@ def seed_dailies(emulator: Emulator, days: Iterable[date], db: str = DB, tags: l
     names = []
     for day in days:
         name = f"{db}-daily-{day:%Y%m%d}"
-        rds.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=db, Tags=OWN_TAGS if tags is None else tags)
+        rds.create_db_snapshot(
+            DBSnapshotIdentifier=name, DBInstanceIdentifier=db, Tags=OWN_TAGS if tags is None else tags
+        )
         names.append(name)
     return names
 
@@ -97,7 +99,10 @@ def seed_logs(
 def put_events(logs: Any, group: str, stream: str, times: list[int]) -> None:
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     events = [
-        {"timestamp": ts, "message": json.dumps({"server": "api", "path": "/api/health-check", "method": "GET", "n": n})}
+        {
+            "timestamp": ts,
+            "message": json.dumps({"server": "api", "path": "/api/health-check", "method": "GET", "n": n}),
+        }
         for n, ts in enumerate(sorted(times))
     ]
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)

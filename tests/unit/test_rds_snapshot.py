@@ -96,6 +96,7 @@ def test_second_run_the_same_day_changes_nothing_and_writes_nothing(rds):
     assert not outcome.changed
     assert recorder.writes == []
     assert outcome.kept == [TODAY]
+    assert outcome.latest == TODAY
 
 
 def test_rotation_keeps_the_newest_n_own_dailies_and_touches_nothing_else(rds):
@@ -135,6 +136,7 @@ def test_keep_zero_without_create_keeps_the_newest_existing_one(rds):
     names = [seed_daily(rds, DB, day) for day in days_before(3)]
     outcome, _, _ = run(rds, keep=0, create=False)
     assert outcome.kept == [names[-1]]
+    assert outcome.latest == names[-1]
     assert outcome.deleted == names[:2]
 
 
@@ -315,3 +317,10 @@ def test_listing_follows_the_marker():
         outcome, _, _ = run(client, keep=5)
     assert outcome.kept == [TODAY, f"{DB}-daily-20261101"]
     assert outcome.manual_snapshot_count == 2
+
+
+def test_read_only_mode_finds_the_latest_without_writing(rds):
+    names = [seed_daily(rds, DB, day) for day in days_before(3)]
+    outcome, _, recorder = run(rds, keep=1, create=False, rotate=False)
+    assert outcome.latest == names[-1]
+    assert outcome.deleted == [] and recorder.writes == []
