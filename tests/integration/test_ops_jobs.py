@@ -234,7 +234,8 @@ def test_log_archive_exports_marks_and_deletes_then_does_nothing(aws, stack_arg)
     assert calls["write_calls"]["logs:DeleteLogStream"] == 4
     markers = [key for key in archive_keys(aws) if key.endswith("_archived.json")]
     assert len(markers) == 6
-    assert all(key.startswith(("ecs/dailyge-local/api/", "ecs/dailyge-local/worker/")) for key in markers)
+    prefixes = ("cloudwatch-logs/ecs/dailyge-local/api/", "cloudwatch-logs/ecs/dailyge-local/worker/")
+    assert all(key.startswith(prefixes) for key in markers), markers
     streams = aws.client("logs").describe_log_streams(logGroupName=API)["logStreams"]
     assert [stream["logStreamName"] for stream in streams] == ["api/api/task-live"]
     assert "log_archive: SUCCESS" in last_slack_text(aws)

@@ -14,7 +14,7 @@ node-exporter never reads half a file) with the three agreed metrics:
     dailyge_job_last_success_timestamp_seconds{job="<job>"}  when a run last succeeded (0: never)
 
 A failed run keeps the previous success time. The exit code is the command's. Python 3 standard
-library only: it runs on any ops host.
+library only, Python 3.9+ (Amazon Linux 2023 ops hosts): it runs on any ops host.
 """
 
 from __future__ import annotations
@@ -26,14 +26,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 JOB_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 METRICS = (
     ("dailyge_job_last_run_timestamp_seconds", "Unix time at which the scheduled job last finished."),
     ("dailyge_job_last_run_success", "1 when the last run of the scheduled job succeeded, 0 when it failed."),
-    ("dailyge_job_last_success_timestamp_seconds", "Unix time of the last successful run of the scheduled job (0: never)."),
+    (
+        "dailyge_job_last_success_timestamp_seconds",
+        "Unix time of the last successful run of the scheduled job (0: never).",
+    ),
 )
 
 
@@ -57,7 +60,7 @@ def previous_success(path: Path, job: str) -> float:
 def render(job: str, finished: float, success: bool, last_success: float) -> str:
     values = (finished, 1 if success else 0, last_success)
     lines = []
-    for (name, help_text), value in zip(METRICS, values, strict=True):
+    for (name, help_text), value in zip(METRICS, values):  # noqa: B905 - Python 3.9 has no strict=
         number = f"{value:.3f}" if isinstance(value, float) else str(value)
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f'{name}{{job="{job}"}} {number}']
     return "\n".join(lines) + "\n"
@@ -87,7 +90,8 @@ def record(textfile_dir: Path, job: str, success: bool, finished: float) -> Path
 
 
 def log(message: str) -> None:
-    print(f"{datetime.now(UTC).isoformat(timespec='seconds')} dailyge-job {message}", flush=True)
+    now = datetime.now(timezone.utc)  # noqa: UP017 - runs on Python 3.9 ops hosts
+    print(f"{now.isoformat(timespec='seconds')} dailyge-job {message}", flush=True)
 
 
 def run(job: str, command: list[str], textfile_dir: Path, chdir: Path | None) -> int:
