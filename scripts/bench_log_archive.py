@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,24 @@ def measure(name: str, endpoint: str, env: dict[str, str], *args: str) -> dict[s
     seconds = time.monotonic() - started
     if run.returncode != 0:
         raise SystemExit(f"{name} failed: {run.failure_messages()[:3] or run.stderr[-2000:]}")
-    return {"run": name, "seconds": round(seconds, 1), "ansible_changed": run.changed} | recording.summarise(
-        recording.calls(endpoint)
+    calls = recording.calls(endpoint)
+    return (
+        {"run": name, "seconds": round(seconds, 1), "ansible_changed": run.changed}
+        | recording.summarise(calls)
+        | {"calls_by_action": by_action(calls)}
     )
+
+
+def by_action(calls: list[recording.Call]) -> dict[str, int]:
+    """Calls per service:action; S3's REST calls as `GET bucket` (a listing) or `PUT object` etc."""
+    return dict(Counter(f"{call.service}:{action_name(call.action)}" for call in calls).most_common())
+
+
+def action_name(action: str) -> str:
+    if " /" not in action:
+        return action
+    method, path = action.split(" ", 1)
+    return f"{method} {'bucket' if path.rstrip('/').count('/') == 1 else 'object'}"
 
 
 def main() -> int:
@@ -76,9 +92,9 @@ def main() -> int:
             launcher.stop(running.settings)
 
     print(f"{args.groups} log groups x {args.days} days ({args.groups * args.days} group-days), 3 streams per group")
-    print(f"{'run':<8} {'seconds':>8} {'API calls':>10} {'reads':>7} {'writes':>7}  writes by action")
+    print(f"{'run':<8} {'seconds':>8} {'API calls':>10} {'reads':>7} {'writes':>7}  calls by action")
     for row in results:
-        actions = ", ".join(f"{name}={count}" for name, count in row["write_calls"].items())
+        actions = ", ".join(f"{name}={count}" for name, count in row["calls_by_action"].items())
         print(f"{row['run']:<8} {row['seconds']:>8} {row['total']:>10} {row['reads']:>7} {row['writes']:>7}  {actions}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({"groups": args.groups, "days": args.days, "runs": results}, indent=2) + "\n")

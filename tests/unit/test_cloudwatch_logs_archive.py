@@ -123,6 +123,7 @@ def test_rerun_after_success_writes_nothing(aws):
     assert not outcome.changed
     assert logs_calls.writes == [] and s3_calls.writes == []
     assert {day.state for day in outcome.days} == {"archived"}
+    assert logs_calls.calls.count("describe_log_groups") == 1, "one listing for all the groups"
 
 
 def test_check_mode_reads_only_and_lists_the_same_plan(aws):
@@ -192,8 +193,7 @@ class Stubbed:
     def discovery(self, groups: tuple[str, ...] = (API,)) -> None:
         """HeadBucket and the group listing; the streams of the first group."""
         self.s3.add_response("head_bucket", {})
-        for group in groups:
-            self.logs.add_response("describe_log_groups", {"logGroups": [{"logGroupName": group}]})
+        self.logs.add_response("describe_log_groups", {"logGroups": [{"logGroupName": group} for group in groups]})
         self.streams(groups[0])
 
     def streams(self, group: str) -> None:
@@ -202,9 +202,8 @@ class Stubbed:
         self.logs.add_response("describe_log_streams", {"logStreams": [stream]}, expected)
 
     def day_start(self) -> None:
-        self.s3.add_client_error("head_object", **client_error("404", "Not Found", 404))
+        self.s3.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0})  # no marker yet
         self.logs.add_response("filter_log_events", {"events": [{"timestamp": START + 1000, "message": "x"}]})
-        self.s3.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0})
 
     def export_completes(self, task_id: str = "t-1", objects: bool = True) -> None:
         self.logs.add_response(
@@ -325,9 +324,8 @@ def test_a_failure_in_a_later_group_deletes_nothing_in_earlier_groups():
     stub.export_completes()
     stub.s3.add_response("put_object", {"ETag": '"m"'})
     stub.streams(WORKER)
-    stub.s3.add_client_error("head_object", **client_error("404", "Not Found", 404))  # WORKER: fails
+    stub.s3.add_response("list_objects_v2", {"IsTruncated": False})  # WORKER: no marker, then it fails
     stub.logs.add_response("filter_log_events", {"events": [{"timestamp": START + 1000, "message": "x"}]})
-    stub.s3.add_response("list_objects_v2", {"IsTruncated": False})
     stub.logs.add_response("create_export_task", {"taskId": "t-2"})
     stub.logs.add_response("describe_export_tasks", {"exportTasks": [{"taskId": "t-2", "status": {"code": "FAILED"}}]})
     logs, logs_calls = wrap(stub.logs_client, retry_decorator())
@@ -341,7 +339,8 @@ def test_a_stream_whose_last_event_timestamp_is_stale_is_not_deleted():
     """lastEventTimestamp is only eventually consistent: the events are read again before deleting."""
     stub = Stubbed()
     stub.discovery()
-    stub.s3.add_response("head_object", {"ContentLength": 10})  # the day is archived already
+    marker = {"Key": prefix(API, DAY) + engine.MARKER_NAME, "Size": 10}
+    stub.s3.add_response("list_objects_v2", {"IsTruncated": False, "Contents": [marker]})  # archived already
     stub.logs.add_response(
         "get_log_events",
         {"events": [{"timestamp": day_bounds_ms(TODAY, SEOUL)[0] + 5, "message": "late"}]},

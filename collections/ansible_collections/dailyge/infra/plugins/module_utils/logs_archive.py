@@ -163,17 +163,30 @@ def require_bucket(s3: Any, bucket: str) -> None:
 
 
 def resolve_groups(logs: Any, patterns: list[str]) -> list[str]:
-    """Log group names matching the patterns (fnmatch); a literal name that does not exist fails."""
+    """Log group names matching the patterns (fnmatch); a literal name that does not exist fails.
+
+    One paginated listing under the patterns' common prefix (the stack's groups share one), not one
+    call per pattern.
+    """
+    prefixes = [re.split(r"[*?\[]", pattern, maxsplit=1)[0] for pattern in patterns]
+    names = list_group_names(logs, common_prefix(prefixes))
     found: set[str] = set()
     for pattern in patterns:
         literal = not any(char in pattern for char in GLOB_CHARS)
-        prefix = pattern if literal else re.split(r"[*?\[]", pattern, maxsplit=1)[0]
-        names = list_group_names(logs, prefix)
         matched = [name for name in names if (name == pattern if literal else fnmatch.fnmatchcase(name, pattern))]
         if literal and not matched:
             raise ArchiveError(f"log group '{pattern}' does not exist: nothing was exported or deleted")
         found.update(matched)
     return sorted(found)
+
+
+def common_prefix(texts: list[str]) -> str:
+    """The longest string every text starts with (character by character, as logGroupNamePrefix)."""
+    first, last = min(texts), max(texts)
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length]
 
 
 def list_group_names(logs: Any, prefix: str) -> list[str]:
@@ -207,16 +220,6 @@ def candidate_days(streams: list[Stream], cutoff_ms: int, tz: tzinfo) -> list[da
             continue
         days.update(days_spanned(stream.first_ms, min(stream.last_ms or stream.first_ms, cutoff_ms - 1), tz))
     return sorted(days)
-
-
-def marker_exists(s3: Any, bucket: str, key: str) -> bool:
-    try:
-        s3.head_object(aws_retry=True, Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
 
 
 def has_events(logs: Any, group: str, start_ms: int, end_ms: int) -> bool:
@@ -302,9 +305,10 @@ def wait_export(logs: Any, day: Day, options: Options, clock: Clock) -> None:
         )
 
 
-def archive_day(logs: Any, s3: Any, day: Day, options: Options, tz: tzinfo, clock: Clock) -> None:
-    """Export one day, verify the new objects, write its marker."""
-    before = list_keys(s3, options.bucket, day.prefix)
+def archive_day(
+    logs: Any, s3: Any, day: Day, before: dict[str, int], options: Options, tz: tzinfo, clock: Clock
+) -> None:
+    """Export one day, verify the objects that were not under its prefix `before`, write its marker."""
     day.task_id = start_export(logs, day, options.bucket, tz, options, clock)
     wait_export(logs, day, options, clock)
     after = list_keys(s3, options.bucket, day.prefix)
@@ -376,7 +380,8 @@ def run(logs: Any, s3: Any, options: Options, tz: tzinfo, clock: Clock, check_mo
         for day_date in candidate_days(streams, cutoff_ms, tz):
             day = Day(group, day_date, day_prefix(options, group, day_date))
             outcome.days.append(day)
-            if marker_exists(s3, options.bucket, day.prefix + MARKER_NAME):
+            present = list_keys(s3, options.bucket, day.prefix)  # the marker, or what an earlier try left
+            if day.prefix + MARKER_NAME in present:
                 day.state = "archived"
             elif not has_events(logs, group, *day_bounds_ms(day_date, tz)):
                 day.state = "empty"
@@ -386,7 +391,7 @@ def run(logs: Any, s3: Any, options: Options, tz: tzinfo, clock: Clock, check_mo
                 day.state = "exported"  # what the run would do
             else:
                 try:
-                    archive_day(logs, s3, day, options, tz, clock)
+                    archive_day(logs, s3, day, present, options, tz, clock)
                 except ArchiveError as exc:
                     exc.result = outcome.as_dict() | {"failed_day": day.as_dict()}
                     raise
