@@ -253,3 +253,10 @@ def test_log_archive_of_a_missing_group_fails_before_anything_changes(aws, stack
     assert run.returncode != 0
     assert any("log group '/ecs/nope' does not exist" in message for message in run.failure_messages())
     assert calls["writes"] == 0
+
+
+def test_an_unknown_time_zone_is_one_line_before_any_aws_call(aws, stack_arg):
+    run, calls = play(aws, "playbooks/ops/backup.yml", "-e", stack_arg, "-e", "ops_jobs_timezone=Mars/Olympus")
+    assert run.returncode != 0
+    assert any("unknown time zone 'Mars/Olympus'" in message for message in run.failure_messages())
+    assert calls["total"] == 0
