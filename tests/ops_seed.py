@@ -110,7 +110,10 @@ def put_events(logs: Any, group: str, stream: str, times: list[int]) -> None:
 
 def seed_bucket(emulator: Emulator, bucket: str = BUCKET) -> dict[str, Any]:
     emulator.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return {"archive_bucket_name": bucket}
+    return {
+        "archive_bucket_name": bucket,
+        "archive_prefixes": {"cloudwatch_logs": "cloudwatch-logs", "heap_dumps": "heapdumps"},
+    }
 
 
 def stack_file(path: Path, **stack: Any) -> str:

@@ -1,4 +1,4 @@
-"""files/heapdump_uploader.py in-process (moto): verification, re-runs and bad settings."""
+"""terraform/modules/ecs/files/heapdump_uploader.py in-process (moto): verification, re-runs and bad settings."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-UPLOADER = Path(__file__).resolve().parents[2] / "files" / "heapdump_uploader.py"
+UPLOADER = Path(__file__).resolve().parents[2] / "terraform" / "modules" / "ecs" / "files" / "heapdump_uploader.py"
 BUCKET = "archive"
 
 

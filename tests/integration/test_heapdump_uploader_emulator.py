@@ -1,4 +1,4 @@
-"""files/heapdump_uploader.py against the emulator, run as the ECS host runs it (a separate process).
+"""The ECS hosts' heap dump uploader (terraform/modules/ecs/files) against the emulator, as a separate process.
 
 A generated `.hprof` goes to s3://<archive>/heapdumps/<cluster>/<instance-id>/<timestamp>.hprof.gz,
 is verified, announced in Slack and only then removed; an upload that fails keeps the dump.
@@ -18,7 +18,7 @@ from support import REPO_ROOT, Emulator
 
 pytestmark = pytest.mark.integration
 
-UPLOADER = REPO_ROOT / "files" / "heapdump_uploader.py"
+UPLOADER = REPO_ROOT / "terraform" / "modules" / "ecs" / "files" / "heapdump_uploader.py"
 BUCKET = "dailyge-heapdump-test"
 CLUSTER = "dailyge-local"
 INSTANCE = "i-0123456789abcdef0"

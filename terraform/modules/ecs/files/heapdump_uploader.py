@@ -14,7 +14,7 @@ For each one it:
 4. posts to Slack (a Slack failure is logged, never retried forever: the dump is safe in S3);
 5. only then deletes the local dump. Any failure before step 5 keeps the dump for the next pass.
 
-Installed by the launch template's user data (terraform/modules/ecs) as a systemd service; runs
+Installed by the launch template's user data of this module (main.tf) as a systemd service; runs
 with `--once` in tests (and for a manual pass). Needs Python 3.9+ and boto3 (python3-boto3 on Amazon Linux 2023); the
 instance role allows s3:PutObject and s3:GetObject (HeadObject) under the prefix.
 
