@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 import re
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,3 +165,36 @@ def test_the_launch_template_installs_the_heap_dump_uploader(local_stack, stack)
     ):
         assert f"\n{line}\n" in user_data, line
     assert stack["archive_prefixes"]["heap_dumps"] == "heapdumps"
+
+
+def test_the_uploader_puts_a_heap_dump_into_the_stacks_archive_bucket(local_stack, stack, tmp_path):
+    dump = tmp_path / "java_pid1.hprof"
+    dump.write_bytes(b"JAVA PROFILE 1.0.2\0" + b"heap" * 10_000)
+    os.utime(dump, (time.time() - 300, time.time() - 300))
+    env = dict(
+        os.environ,
+        AWS_ENDPOINT_URL=local_stack.emulator.endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION=stack["aws_region"],
+        DAILYGE_HEAPDUMP_DIR=str(tmp_path),
+        DAILYGE_HEAPDUMP_BUCKET=stack["archive_bucket_name"],
+        DAILYGE_HEAPDUMP_PREFIX=stack["archive_prefixes"]["heap_dumps"],
+        DAILYGE_ECS_CLUSTER=stack["ecs_cluster_name"],
+        DAILYGE_INSTANCE_ID="i-0feedfacecafe0001",
+        DAILYGE_SLACK_WEBHOOK_URL=f"http://127.0.0.1:{local_stack.emulator.settings.slack_port}/services/LOCAL/DAILYGE/local",
+    )
+    result = subprocess.run(
+        [sys.executable, str(UPLOADER), "--once"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    s3 = local_stack.emulator.client("s3")
+    prefix = f"heapdumps/{stack['ecs_cluster_name']}/i-0feedfacecafe0001/"
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=stack["archive_bucket_name"], Prefix=prefix)["Contents"]]
+    try:
+        assert len(keys) == 1 and keys[0].endswith(".hprof.gz")
+        assert not dump.exists()
+        assert f"s3://{stack['archive_bucket_name']}/{keys[0]}" in last_slack_text(local_stack)
+    finally:
+        for key in keys:
+            s3.delete_object(Bucket=stack["archive_bucket_name"], Key=key)
