@@ -260,3 +260,11 @@ def test_an_unknown_time_zone_is_one_line_before_any_aws_call(aws, stack_arg):
     assert run.returncode != 0
     assert any("unknown time zone 'Mars/Olympus'" in message for message in run.failure_messages())
     assert calls["total"] == 0
+
+
+def test_a_mistyped_job_variable_is_reported_and_calls_nothing(aws, stack_arg):
+    run, calls = play(aws, "playbooks/ops/backup.yml", "-e", stack_arg, "-e", "ops_jobs_backup_keep=lots")
+    assert run.returncode != 0
+    assert any("ops_jobs_backup_keep" in message and "int" in message for message in run.failure_messages())
+    assert calls["total"] == 0
+    assert last_slack_text(aws).startswith(":x: Dailyge local backup: FAILURE")
