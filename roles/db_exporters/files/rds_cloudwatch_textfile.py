@@ -88,12 +88,14 @@ def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
     parser.add_argument("--db-instance", required=True)
     parser.add_argument("--dest", required=True, type=Path)
     parser.add_argument("--region")
+    # Debian's boto3 (bookworm: 1.26) predates botocore's own AWS_ENDPOINT_URL support: read it here.
+    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
     args = parser.parse_args(argv)
     try:
         if cloudwatch is None:
             import boto3
 
-            cloudwatch = boto3.client("cloudwatch", region_name=args.region)
+            cloudwatch = boto3.client("cloudwatch", region_name=args.region, endpoint_url=args.endpoint_url)
         values = fetch(cloudwatch, args.db_instance, datetime.now(UTC))
         changed = write_if_changed(args.dest, render(args.db_instance, values))
     except Exception as exc:  # cron logs one line and keeps the last good file

@@ -254,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--container-name")
     parser.add_argument("--label", action="append", default=[], help="extra label NAME=VALUE")
     parser.add_argument("--region")
+    # Debian's boto3 (bookworm: 1.26) predates botocore's own AWS_ENDPOINT_URL support: read it here.
+    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
     args = parser.parse_args(argv)
     labels = dict(item.split("=", 1) for item in args.label)
 
@@ -263,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     session = boto3.session.Session(region_name=args.region)
     try:
         result = refresh(
-            session.client("ecs"),
-            session.client("ec2"),
+            session.client("ecs", endpoint_url=args.endpoint_url),
+            session.client("ec2", endpoint_url=args.endpoint_url),
             args.cluster,
             args.services,
             args.dest,
