@@ -83,9 +83,11 @@ promtool-test: ## promtool test rules on the alert rules (promtool comes with De
 	promtool check rules roles/prometheus/files/rules/*.yml
 	promtool test rules tests/promtool/alerts_test.yml
 
+# `reset` first: with the default driver molecule would remember a scenario as prepared and skip prepare.
 molecule: venv ## molecule test of every monitoring role against this machine (default driver)
 	@for scenario in $(MOLECULE_SCENARIOS); do \
 	  echo "== molecule test -s $$scenario"; \
+	  $(BIN)/molecule reset -s $$scenario >/dev/null; \
 	  $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
