@@ -165,8 +165,13 @@ def test_prometheus_lists_both_api_tasks_on_their_dynamic_ports(monitored: Monit
 
 
 def test_the_other_targets_are_healthy_and_the_rules_loaded(monitored: Monitored):
-    targets = get("/api/v1/targets")["data"]["activeTargets"]
-    health = {t["labels"]["job"]: t["health"] for t in targets if t["labels"]["job"] != "application"}
+    deadline = time.monotonic() + 90  # a job added by this converge is scraped within its interval (30 s at most)
+    while True:
+        targets = get("/api/v1/targets")["data"]["activeTargets"]
+        health = {t["labels"]["job"]: t["health"] for t in targets if t["labels"]["job"] != "application"}
+        if "unknown" not in health.values() or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert health == {
         "prometheus": "up",
         "alertmanager": "up",
