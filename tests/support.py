@@ -128,6 +128,30 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def terraform(env: Emulator, *args: str, root: str = "terraform/envs/local") -> subprocess.CompletedProcess[str]:
+    """Run terraform on a root module exactly as roles/terraform does for the emulator `env`."""
+    state_dir = env.settings.state_dir
+    work = state_dir / "terraform" / "local"
+    variables = dict(
+        os.environ,
+        TF_CLI_CONFIG_FILE=str(state_dir / "terraform" / "terraformrc"),
+        TF_DATA_DIR=str(work / ".terraform"),
+        TF_IN_AUTOMATION="1",
+        AWS_ENDPOINT_URL=env.endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION=REGION,
+    )
+    command = ["terraform", f"-chdir={REPO_ROOT / root}", *args]
+    return subprocess.run(command, env=variables, capture_output=True, text=True, timeout=900, check=False)
+
+
+def terraform_plan_args(env: Emulator) -> list[str]:
+    """The arguments of a plan that sees the same variables as the provision role."""
+    var_file = env.settings.state_dir / "terraform" / "local" / "inventory.tfvars.json"
+    return ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={var_file}"]
+
+
 def run_playbook(playbook: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> PlaybookRun:
     """Run a playbook from the repository root; parse the JSON callback's report."""
     completed = subprocess.run(
@@ -145,3 +169,17 @@ def run_playbook(playbook: str, *args: str, env: dict[str, str] | None = None, t
     except ValueError:
         report = {}
     return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, report)
+
+
+@dataclass
+class LocalStack:
+    """A converged local environment: its emulator and the converge run."""
+
+    emulator: Emulator
+    converge: PlaybookRun
+
+    def stack(self) -> dict[str, Any]:
+        """The `stack` outputs (terraform output -json, values only)."""
+        outputs = terraform(self.emulator, "output", "-json")
+        assert outputs.returncode == 0, outputs.stderr
+        return {name: output["value"] for name, output in json.loads(outputs.stdout).items()}

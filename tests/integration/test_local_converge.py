@@ -8,14 +8,12 @@ right after must be empty; a --check run must report changed=0 too. This module 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import REPO_ROOT, Emulator, PlaybookRun, run_playbook, start_emulator
+from support import Emulator, PlaybookRun, run_playbook, start_emulator, terraform, terraform_plan_args
 
 from emulator import launcher, recording
 
@@ -45,21 +43,6 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         launcher.stop(running.settings)
 
 
-def terraform(converged: Converged, *args: str) -> subprocess.CompletedProcess[str]:
-    work = converged.state_dir / "terraform" / "local"
-    env = dict(
-        os.environ,
-        TF_CLI_CONFIG_FILE=str(converged.state_dir / "terraform" / "terraformrc"),
-        TF_DATA_DIR=str(work / ".terraform"),
-        AWS_ENDPOINT_URL=converged.emulator.endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION="ap-northeast-2",
-    )
-    command = ["terraform", f"-chdir={REPO_ROOT / 'terraform/envs/local'}", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
 def test_first_converge_creates_the_stack(converged: Converged):
     assert converged.first.changed > 0
     state = json.loads((converged.state_dir / "terraform/local/terraform.tfstate").read_text())
@@ -78,8 +61,7 @@ def test_second_converge_makes_no_aws_write_call(converged: Converged):
 
 
 def test_terraform_plan_after_converge_is_empty(converged: Converged):
-    var_file = converged.state_dir / "terraform/local/inventory.tfvars.json"
-    plan = terraform(converged, "plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={var_file}")
+    plan = terraform(converged.emulator, *terraform_plan_args(converged.emulator))
     assert plan.returncode == 0, plan.stdout[-4000:] + plan.stderr[-2000:]
 
 
@@ -90,18 +72,20 @@ def test_check_run_after_converge_changes_nothing(converged: Converged):
 
 
 def test_stack_facts_reach_the_later_phases(converged: Converged):
-    facts = run_playbook("playbooks/provision.yml", "-i", "inventories/local", "--check", env=converged.emulator.env)
-    assert facts.returncode == 0, facts.failure_messages()
-    stack_tasks = [
+    handed = [
         result
-        for play in facts.report["plays"]
+        for play in converged.second.report["plays"]
         for task in play["tasks"]
-        if task["task"]["name"] == "Outputs | Set the stack fact"
+        if task["task"]["name"] == "Hand the stack facts to every host of the inventory"
         for result in task["hosts"].values()
     ]
-    stack = stack_tasks[0]["ansible_facts"]["stack"]
-    assert stack["environment"] == "local"
-    assert stack["waf_rate_limit"] == 1000
+    assert handed, "provision.yml did not hand the stack to the hosts"
+    facts = [item["ansible_facts"]["stack"] for item in handed[0]["results"]]
+    assert facts, "no host received the stack"
+    for stack in facts:
+        assert stack["environment"] == "local"
+        assert stack["waf_rate_limit"] == 1000
+        assert stack["ecs_container_port"] == 8080
 
 
 def test_deploy_summary_reaches_the_local_slack_receiver(converged: Converged):
