@@ -206,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         "calls_per_refresh": made,
         "calls_per_refresh_total": sum(made.values()),
         "cron_path_runs": cron_runs,
-        "cron_path_median_seconds": statistics.median(run["seconds"] for run in cron_runs),
+        "cron_path_median_seconds": round(statistics.median(run["seconds"] for run in cron_runs), 3),
         "ansible_module_runs": ansible_runs,
-        "ansible_module_median_seconds": statistics.median(run["seconds"] for run in ansible_runs),
+        "ansible_module_median_seconds": round(statistics.median(run["seconds"] for run in ansible_runs), 3),
     }
     out = REPO_ROOT / ".state" / "bench" / "ecs_task_targets.json"
     out.parent.mkdir(parents=True, exist_ok=True)
