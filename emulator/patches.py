@@ -12,6 +12,7 @@ by the emulator's health endpoint).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -290,3 +291,196 @@ def ec2_launch_template_tags_stay_on_the_template() -> None:
         return result
 
     launch_templates.LaunchTemplates.create_launch_template = create_launch_template_without_template_tags_in_data
+
+
+# The request context of every call to the emulator as AWS would see it from the dev/prod clients.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def condition_holds(conditions: dict[str, Any], context: dict[str, str]) -> bool:
+    """AWS's evaluation of a policy Condition block for the few operators bucket policies here use.
+
+    A key absent from the request context makes its condition false (the `...IfExists` operators
+    true); an operator this function does not know makes the statement not apply.
+    """
+    for operator, tests in conditions.items():
+        base, if_exists = (operator[: -len("IfExists")], True) if operator.endswith("IfExists") else (operator, False)
+        for key, expected in tests.items():
+            values = [str(value) for value in (expected if isinstance(expected, list) else [expected])]
+            if base == "Bool":
+                values = [value.lower() for value in values]
+            actual = context.get(key)
+            if actual is None:
+                if if_exists:
+                    continue
+                return False
+            if base in ("StringEquals", "Bool"):
+                matched = actual in values
+            elif base == "StringNotEquals":
+                matched = actual not in values
+            else:
+                return False
+            if not matched:
+                return False
+    return True
+
+
+@patch
+def s3_bucket_policy_conditions_evaluated_as_aws_does() -> None:
+    """A bucket-policy statement applies only when its Condition holds for the request.
+
+    AWS evaluates the conditions of each statement against the request context: the archive
+    bucket's `DenyInsecureTransport` (Deny s3:* when `aws:SecureTransport` is false) denies
+    plain-HTTP requests and nothing else. moto knows only `StringEquals` and treats every other
+    condition (and every key it does not supply) as holding, so that statement denies every object
+    write to the archive bucket - the log archive's markers, the heap dump uploads - although the
+    clients of dev and prod reach S3 over TLS. The emulator stands in for AWS's TLS endpoints: the
+    conditions are evaluated against that request context (`aws:SecureTransport` true).
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3 import models
+
+    def get_permission_with_conditions(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        permitted = False
+        for raw in statements:
+            if not condition_holds(raw.get("Condition") or {}, REQUEST_CONTEXT):
+                continue  # the statement does not apply to this request
+            unconditional = {key: value for key, value in raw.items() if key != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    models.FakeBucket.get_permission = get_permission_with_conditions
+
+
+@patch
+def ecs_tasks_stay_running() -> None:
+    """A task whose desired status is RUNNING stays RUNNING until it is stopped.
+
+    AWS keeps a service's task RUNNING for as long as it runs. moto advances every task one step
+    towards STOPPED on each DescribeTasks call (its state-manager default), so a task vanishes
+    after a few reads and nothing that watches running tasks (Prometheus targets) can be tested.
+    StopTask still stops a task at once.
+    """
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 2**62})
+
+
+ECS_EPHEMERAL_PORTS = (32768, 60999)
+
+
+@patch
+def ecs_dynamic_host_ports() -> None:
+    """Tasks in bridge mode with `hostPort: 0` get a free ephemeral host port, shown in networkBindings.
+
+    On AWS the ECS agent binds each such container port to a free port of the host's ephemeral
+    range and DescribeTasks shows it in `containers[].networkBindings`; several tasks of one task
+    definition share a host. moto reserves the literal port "0" (so a second task never fits on
+    the instance) and returns no networkBindings at all, so dynamic-port discovery cannot work.
+    """
+    from moto.ecs import models
+
+    original_requirements = models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements_without_dynamic_ports(task_definition: Any) -> dict[str, Any]:
+        found = original_requirements(task_definition)
+        found["PORTS"] = [port for port in found["PORTS"] if str(port) != "0"]
+        return found
+
+    models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(
+        requirements_without_dynamic_ports
+    )
+
+    original_init = models.Task.__init__
+
+    def init_with_network_bindings(self: Any, cluster: Any, task_definition: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, cluster, task_definition, *args, **kwargs)
+        if not self.container_instance_arn or task_definition.network_mode not in (None, "bridge"):
+            return
+        instance = self._backend.container_instances.get(cluster.name, {}).get(
+            self.container_instance_arn.rsplit("/", 1)[-1]
+        )
+        used = getattr(instance, "dailyge_host_ports", set())
+        if instance is not None:
+            instance.dailyge_host_ports = used
+        bindings = []
+        for mapping in task_definition.container_definitions[0].get("portMappings") or []:
+            port = int(mapping.get("hostPort") or 0)
+            if port == 0:
+                port = next(p for p in range(*ECS_EPHEMERAL_PORTS) if p not in used)
+                used.add(port)
+            bindings.append(
+                {
+                    "bindIP": "0.0.0.0",  # noqa: S104 - the value AWS reports, not a socket we bind
+                    "containerPort": int(mapping["containerPort"]),
+                    "hostPort": port,
+                    "protocol": mapping.get("protocol", "tcp"),
+                }
+            )
+        for container in self.containers:
+            container.network_bindings = bindings
+            container.last_status = "RUNNING"
+
+    models.Task.__init__ = init_with_network_bindings
+
+
+@patch
+def ecs_list_tasks_by_service() -> None:
+    """ListTasks with `serviceName` returns only the tasks of that service.
+
+    AWS filters on the service (its tasks carry the group `service:<name>`); moto ignores the
+    parameter and returns every task of the cluster.
+    """
+    from moto.ecs import models
+
+    original_list_tasks = models.EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks(
+        self: Any,
+        cluster_str: str | None = None,
+        container_instance: str | None = None,
+        family: str | None = None,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desiredStatus: str | None = None,  # noqa: N803 - moto's parameter name
+    ) -> Any:
+        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None, desiredStatus)
+        if service_name:
+            wanted = f"service:{service_name.rsplit('/', 1)[-1]}"
+            tasks = [task for task in tasks if task.group == wanted]
+        return tasks
+
+    models.EC2ContainerServiceBackend.list_tasks = list_tasks
+
+
+@patch
+def ecs_describe_limits() -> None:
+    """DescribeTasks and DescribeContainerInstances take at most 100 ARNs, as on AWS.
+
+    AWS answers InvalidParameterException above 100; moto accepts any number, so a client that
+    forgets to batch would pass every local test and fail in production.
+    """
+    from moto.ecs import exceptions, models
+
+    original_tasks = models.EC2ContainerServiceBackend.describe_tasks
+    original_instances = models.EC2ContainerServiceBackend.describe_container_instances
+
+    def describe_tasks(self: Any, cluster_str: str, tasks: list[str]) -> Any:
+        if tasks and len(tasks) > 100:
+            raise exceptions.InvalidParameterException("Tasks cannot have more than 100 elements.")
+        return original_tasks(self, cluster_str, tasks)
+
+    def describe_container_instances(self: Any, cluster_str: str, arns: list[str]) -> Any:
+        if arns and len(arns) > 100:
+            raise exceptions.InvalidParameterException("Container instances cannot have more than 100 elements.")
+        return original_instances(self, cluster_str, arns)
+
+    models.EC2ContainerServiceBackend.describe_tasks = describe_tasks
+    models.EC2ContainerServiceBackend.describe_container_instances = describe_container_instances
