@@ -148,10 +148,16 @@ def terraform(env: Emulator, *args: str, root: str = "terraform/envs/local") -> 
     return subprocess.run(command, env=variables, capture_output=True, text=True, timeout=900, check=False)
 
 
+# The variables files roles/terraform passes in local, in its order (the later wins): the inventory's,
+# then the generated ones that exist (inventories/local/group_vars/all/outside_terraform.yml).
+LOCAL_VAR_FILES = ("inventory.tfvars.json", "rds_sync.auto.tfvars.json", "loadtest.auto.tfvars.json")
+
+
 def terraform_plan_args(env: Emulator) -> list[str]:
     """The arguments of a plan that sees the same variables as the provision role."""
-    var_file = env.settings.state_dir / "terraform" / "local" / "inventory.tfvars.json"
-    return ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={var_file}"]
+    work = env.settings.state_dir / "terraform" / "local"
+    var_files = [f"-var-file={work / name}" for name in LOCAL_VAR_FILES if (work / name).exists()]
+    return ["plan", "-input=false", "-no-color", "-detailed-exitcode", *var_files]
 
 
 def run_playbook(playbook: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> PlaybookRun:

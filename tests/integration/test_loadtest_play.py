@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO_ROOT, LocalStack, PlaybookRun, run_playbook, terraform
+from support import REPO_ROOT, LocalStack, PlaybookRun, run_playbook, terraform, terraform_plan_args
 
 from emulator import recording
 
@@ -58,11 +58,7 @@ def in_aws(local_stack: LocalStack) -> dict[str, Any]:
 
 
 def plan_is_empty(local_stack: LocalStack) -> bool:
-    work = local_stack.emulator.settings.state_dir / "terraform" / "local"
-    names = ("inventory.tfvars.json", "rds_sync.auto.tfvars.json", "loadtest.auto.tfvars.json")
-    var_files = [f"-var-file={work / name}" for name in names if (work / name).exists()]
-    planned = terraform(local_stack.emulator, "plan", "-input=false", "-no-color", "-detailed-exitcode", *var_files)
-    return planned.returncode == 0
+    return terraform(local_stack.emulator, *terraform_plan_args(local_stack.emulator)).returncode == 0
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO_ROOT, LocalStack, PlaybookRun, run_playbook, terraform
+from support import REPO_ROOT, LocalStack, PlaybookRun, run_playbook, terraform, terraform_plan_args
 
 from emulator import recording
 
@@ -35,9 +35,7 @@ def sync_file(local_stack: LocalStack) -> Path:
 
 def plan(local_stack: LocalStack) -> Any:
     """terraform plan with the variables files of roles/terraform, in its order."""
-    files = [work_dir(local_stack) / name for name in ("inventory.tfvars.json", "rds_sync.auto.tfvars.json")]
-    var_files = [f"-var-file={path}" for path in files if path.exists()]
-    return terraform(local_stack.emulator, "plan", "-input=false", "-no-color", "-detailed-exitcode", *var_files)
+    return terraform(local_stack.emulator, *terraform_plan_args(local_stack.emulator))
 
 
 def state_resource(local_stack: LocalStack, address: str) -> dict[str, Any] | None:
