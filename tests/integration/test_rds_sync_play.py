@@ -131,6 +131,9 @@ def test_console_changes_are_adopted_and_the_plan_is_empty(local_stack: LocalSta
     parameters = {item["name"]: item["value"] for item in state_resource(local_stack, PARAMETER_GROUP)["parameter"]}
     assert parameters["long_query_time"] == "3"
     assert local_stack.stack()["rds_backup_retention_days"] == 14
+    drift = run_playbook("playbooks/ops/drift_check.yml", "-i", "inventories/local", env=local_stack.emulator.env)
+    assert drift.returncode == 0, drift.failure_messages()
+    assert "no drift" in local_stack.emulator.slack_messages()[-1]["payload"]["text"], "adopted values are no drift"
 
     again, calls = sync(local_stack)
     assert again.changed == 0, again.changed_tasks()
