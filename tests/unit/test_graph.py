@@ -118,7 +118,9 @@ def test_styled_dot_draws_dependencies_first_and_data_sources_dashed():
 @pytest.mark.parametrize("env", ENVS)
 def test_the_graph_of_each_environment_renders_to_a_png(env: str, tmp_path: Path):
     output, dot = tmp_path / "graph.png", tmp_path / "graph.dot"
-    done = run_script("--env", env, "--output", str(output), "--dot", str(dot), "--work-dir", str(tmp_path / "w"))
+    done = run_script(
+        "--env", env, "--output", str(output), "--dot", str(dot), "--work-dir", str(tmp_path / "w"), "--data-sources"
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     width, height = png_size(output)
     assert width > 100 and height > 50
@@ -128,6 +130,15 @@ def test_the_graph_of_each_environment_renders_to_a_png(env: str, tmp_path: Path
     assert declared <= drawn, f"resources of {env} missing from the picture: {declared - drawn}"
     assert f"{output}: {len(drawn - {a for a in drawn if a.startswith('legend_')})} resources" in done.stdout
     assert not list(root.glob("zz_graph_override.tf")), "the graph run must not write into the repository"
+
+
+def test_data_sources_are_left_out_unless_asked_for():
+    parsed = graph.without_data_sources(graph.parse_dot(SAMPLE))
+    assert set(parsed.nodes) == {"aws_s3_bucket.b", "aws_vpc.this", "module.net.aws_security_group.sg"}
+    assert parsed.edges == [
+        ("aws_s3_bucket.b", "module.net.aws_security_group.sg"),
+        ("module.net.aws_security_group.sg", "aws_vpc.this"),
+    ]
 
 
 def test_an_unknown_environment_is_one_line_naming_the_known_ones(tmp_path: Path):
