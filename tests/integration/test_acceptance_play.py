@@ -22,18 +22,30 @@ from typing import Any
 
 import acceptance_stack
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from support import Emulator, PlaybookRun, free_port, run_playbook, start_emulator
+from support import REPO_ROOT, Emulator, PlaybookRun, free_port, run_playbook, start_emulator
 
 from emulator import launcher
 
 pytestmark = pytest.mark.integration
 
 PLAYBOOK = "playbooks/ops/acceptance.yml"
-JOBS = ["prometheus", "alertmanager", "node", "mysqld", "redis", "mongodb", "dailyge-api"]
+APP_JOB = "application"
+
+
+def expected_jobs() -> list[str]:
+    """The jobs the local Prometheus is configured with (the playbook expects each), else its defaults."""
+    path = REPO_ROOT / "inventories" / "local" / "group_vars" / "all" / "monitoring.yml"
+    configs = (yaml.safe_load(path.read_text()) or {}).get("prometheus_scrape_configs") if path.exists() else None
+    return [job["job_name"] for job in configs] if configs else [
+        "prometheus", "alertmanager", "node", "mysqld", "redis", "mongodb", APP_JOB]  # fmt: skip
+
+
+JOBS = expected_jobs()
 
 
 # A stand-in Prometheus: GET /api/v1/targets answers with the targets the test sets.
@@ -50,7 +62,7 @@ class Prometheus:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def set(self, down: dict[str, str] | None = None, missing: tuple[str, ...] = ()) -> None:
-        down = {"dailyge-api": "connection refused", **(down or {})}
+        down = {APP_JOB: "connection refused", **(down or {})}
         self.targets = [
             {
                 "labels": {"job": job, "instance": f"127.0.0.1:{9000 + index}"},
@@ -244,11 +256,11 @@ def test_local_passes_and_skips_only_what_needs_the_application(world: World):
             "https://api-docs.dailyge.example/api/health-check answers 200",
             "https://monitoring.dailyge.example/api/health answers 200",
             "http://api.dailyge.example/api/health-check redirects to https://api.dailyge.example... (301)",
-            "Prometheus job dailyge-api healthy",
+            f"Prometheus job {APP_JOB} healthy",
         ]
     )
     assert all(status == "passed" for name, status in found.items() if name not in skipped), found
-    assert len(found) == 9 + 5 + 7  # AWS checks, HTTP checks (4 hosts and the redirect), Prometheus jobs
+    assert len(found) == 9 + 5 + len(JOBS)  # AWS checks, HTTP checks (4 hosts and the redirect), Prometheus jobs
     details = results(run)
     reason = "skipped in local: no application runs behind the emulated ALB (its DNS name does not resolve)"
     assert details["https://api.dailyge.example/api/health-check answers 200"]["detail"] == reason
@@ -262,7 +274,7 @@ def test_check_mode_runs_every_check_and_posts_nothing(world: World):
     run = world.run("--check")
     assert run.returncode == 0, run.failure_messages()
     assert run.changed == 0
-    assert list(statuses(run).values()).count("passed") == 15
+    assert list(statuses(run).values()).count("passed") == 9 + len(JOBS) - 1
     assert world.reports() == []
 
 
@@ -291,7 +303,10 @@ def test_every_failed_check_is_reported_and_the_run_fails(world: World):
         assert name in message
     assert "action is count, expected block" in message
     [report] = world.reports()
-    assert report.startswith(":x: Dailyge local acceptance: 9 of 21 checks passed (6 failed, 6 skipped)")
+    total = 9 + 5 + len(JOBS)
+    assert report.startswith(
+        f":x: Dailyge local acceptance: {total - 12} of {total} checks passed (6 failed, 6 skipped)"
+    )
     assert all(f"FAIL  {name}" in report for name in failed)
 
 
@@ -299,7 +314,7 @@ def test_prometheus_not_answering_fails_each_expected_job(world: World):
     run = world.run(acceptance_prometheus_endpoint=f"http://127.0.0.1:{free_port()}")
     assert run.returncode != 0
     failed = [name for name, status in statuses(run).items() if status == "failed"]
-    assert failed == [f"Prometheus job {job} healthy" for job in JOBS if job != "dailyge-api"]
+    assert failed == [f"Prometheus job {job} healthy" for job in JOBS if job != APP_JOB]
 
 
 def test_the_http_checks_against_a_running_application(tmp_path: Path):
@@ -326,5 +341,5 @@ def test_the_http_checks_against_a_running_application(tmp_path: Path):
         f"http://{healthy.host}/api/health-check redirects to https://{healthy.host}... (301)": "passed",
     }  # api and api_dev share the healthy endpoint: one name
     assert http[f"https://{sick.host}/api/health-check answers 200"]["detail"].startswith("HTTP 503, expected 200")
-    assert details["Prometheus job dailyge-api healthy"]["status"] == "failed"  # the application job now counts
+    assert details[f"Prometheus job {APP_JOB} healthy"]["status"] == "failed"  # the application job now counts
     assert run.returncode != 0
