@@ -133,6 +133,9 @@ def start(settings: Settings, extra_env: dict[str, str] | None = None) -> dict[s
     env = dict(os.environ, **(extra_env or {}))
     env.update(
         MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+        # ACM certificates stay PENDING_VALIDATION this many seconds after their DNS records exist
+        # (moto's default 60 s makes every cold apply wait a minute for aws_acm_certificate_validation).
+        MOTO_ACM_VALIDATION_WAIT=env.get("MOTO_ACM_VALIDATION_WAIT", "2"),
         MOTO_RECORDER_FILEPATH=str(settings.recording_file),
         PYTHONPATH=str(REPO_ROOT),
     )

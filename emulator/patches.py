@@ -52,3 +52,241 @@ def ecs_service_without_network_configuration() -> None:
             self.network_configuration = None
 
     models.Service.__init__ = init_without_empty_network_configuration
+
+
+@patch
+def rds_db_parameters_source_user() -> None:
+    """Parameters set through Create/ModifyDBParameterGroup are reported with `Source: user`.
+
+    AWS answers DescribeDBParameters with a `Source` for every parameter (`user` for the ones set
+    by the caller, `engine-default`/`system` for the others) and filters on the `Source` request
+    parameter. moto stores the parameters exactly as given (no `Source`) and ignores the filter.
+    The AWS provider reads `Source=user` parameters to rebuild `parameter` blocks: without the
+    field every configured parameter looks unset, so an `aws_db_parameter_group` drifts forever.
+    """
+    from moto.rds import models, responses
+
+    original_update = models.DBParameterGroup.update_parameters
+
+    def update_parameters_as_user(self: Any, new_parameters: Any) -> None:
+        original_update(self, new_parameters)
+        for parameter in self.parameters.values():
+            parameter.setdefault("Source", "user")
+
+    models.DBParameterGroup.update_parameters = update_parameters_as_user
+
+    original_describe = responses.RDSResponse.describe_db_parameters
+
+    def describe_db_parameters_by_source(self: Any) -> Any:
+        result = original_describe(self)
+        source = self.params.get("Source")
+        if source:
+            result.result["Parameters"] = [
+                parameter for parameter in result.result["Parameters"] if parameter.get("Source") == source
+            ]
+        return result
+
+    responses.RDSResponse.describe_db_parameters = describe_db_parameters_by_source
+
+
+@patch
+def cloudfront_origin_access_control_id() -> None:
+    """CloudFront origins keep their `OriginAccessControlId`.
+
+    AWS returns `OriginAccessControlId` on every origin of a distribution (empty when none).
+    moto's `Origin` model never stores it, so GetDistribution answers without it: the provider
+    sees `origin_access_control_id` removed and plans to set it again on every run, and a
+    distribution reading its bucket through OAC cannot be verified.
+    """
+    from moto.cloudfront import models
+
+    original_init = models.Origin.__init__
+
+    def init_with_origin_access_control(self: Any, origin: dict[str, Any]) -> None:
+        original_init(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+    models.Origin.__init__ = init_with_origin_access_control
+
+
+@patch
+def ec2_security_group_rule_description_of_referenced_group() -> None:
+    """Rules that reference another security group keep their description.
+
+    AWS returns the `Description` of every rule from DescribeSecurityGroupRules, whatever its
+    source. moto keeps the description of a group-referencing rule in the referenced-group
+    part of the rule and reads it only from the CIDR part, so the description comes back empty:
+    `aws_vpc_security_group_ingress_rule`/`egress_rule` with `referenced_security_group_id`
+    then plan an in-place update of `description` on every run.
+    """
+    from moto.ec2.models import security_groups
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    security_groups.SecurityGroupRule.description = property(description)
+
+
+@patch
+def ec2_monitor_instances() -> None:
+    """MonitorInstances / UnmonitorInstances switch detailed monitoring of instances.
+
+    AWS turns detailed monitoring on or off and answers with each instance's new state
+    (`pending` / `disabling`). moto raises NotImplementedError (HTTP 500 with an HTML body), so
+    the provider fails to create an `aws_instance` with `monitoring = true` (it calls
+    MonitorInstances after RunInstances).
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses import monitoring
+
+    def switch(self: Any, state: str, transition: str) -> ActionResult:
+        self.error_on_dryrun()
+        monitorings = []
+        for instance_id in self._get_param("InstanceIds", []):
+            instance = self.ec2_backend.get_instance(instance_id)
+            instance.monitoring_state = state
+            monitorings.append({"InstanceId": instance_id, "Monitoring": {"State": transition}})
+        return ActionResult({"InstanceMonitorings": monitorings})
+
+    monitoring.Monitoring.monitor_instances = lambda self: switch(self, "enabled", "pending")
+    monitoring.Monitoring.unmonitor_instances = lambda self: switch(self, "disabled", "disabling")
+
+
+@patch
+def ec2_flow_log_s3_destination_with_prefix() -> None:
+    """Flow logs accept an S3 destination with a key prefix (`arn:aws:s3:::bucket/prefix/`).
+
+    AWS delivers flow logs under the prefix of the bucket named in the ARN. moto looks up the
+    whole `bucket/prefix/` as a bucket name, reports it as missing and creates no flow log, so the
+    provider fails to create an `aws_flow_log` that writes to a folder of the archive bucket.
+    """
+    from moto.ec2.models import flow_logs
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    original_create = flow_logs.FlowLogsBackend.create_flow_logs
+
+    def create_flow_logs_with_prefix(self: Any, *args: Any, **kwargs: Any) -> Any:
+        names = (
+            "resource_type", "resource_ids", "traffic_type", "deliver_logs_permission_arn",
+            "log_destination_type", "log_destination", "log_group_name", "log_format",
+            "max_aggregation_interval",
+        )  # fmt: skip
+        call = dict(zip(names, args, strict=False)) | kwargs
+        destination = call.get("log_destination") or ""
+        if call.get("log_destination_type") != "s3" or "/" not in destination.split(":", 5)[-1]:
+            return original_create(self, **call)
+        bucket_arn = destination.split("/", 1)[0]
+        bucket = bucket_arn.split(":", 5)[5]
+        try:
+            s3_backends[self.account_id][self.partition].get_bucket(bucket)
+        except MissingBucket:
+            return original_create(self, **call)
+        created, unsuccessful = original_create(self, **(call | {"log_destination": bucket_arn}))
+        for flow_log in created:
+            flow_log.log_destination = destination
+        return created, unsuccessful
+
+    flow_logs.FlowLogsBackend.create_flow_logs = create_flow_logs_with_prefix
+
+
+@patch
+def ecs_service_keeps_its_create_settings() -> None:
+    """CreateService keeps the capacity provider strategy, placement, grace period and deployment settings.
+
+    AWS stores every setting of CreateService and returns it from DescribeServices; a service
+    created with a `capacityProviderStrategy` has no `launchType`. moto's CreateService drops
+    `capacityProviderStrategy`, `placementStrategy`, `placementConstraints`,
+    `healthCheckGracePeriodSeconds`, `enableECSManagedTags`, `enableExecuteCommand`,
+    `deploymentConfiguration` and `availabilityZoneRebalancing`, and reports `launchType: EC2`.
+    The provider then plans to replace `aws_ecs_service` on every run (the capacity provider
+    strategy forces a new service). UpdateService already stores what it is given.
+    """
+    from moto.ecs import responses
+
+    settings = {
+        "capacityProviderStrategy": "capacity_provider_strategy",
+        "placementStrategy": "placement_strategy",
+        "placementConstraints": "placement_constraints",
+        "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+        "enableECSManagedTags": "enable_ecs_managed_tags",
+        "enableExecuteCommand": "enable_execute_command",
+        "deploymentConfiguration": "deployment_configuration",
+        "availabilityZoneRebalancing": "availability_zone_rebalancing",
+    }
+    aws_defaults = {
+        "enable_ecs_managed_tags": False,
+        "enable_execute_command": False,
+        "availability_zone_rebalancing": "DISABLED",
+        "deployment_configuration": {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+    }
+    original_create = responses.EC2ContainerServiceResponse.create_service
+
+    def create_service_with_settings(self: Any) -> Any:
+        result = original_create(self)
+        service = result.result["service"]
+        for attribute, value in aws_defaults.items():
+            setattr(service, attribute, value)
+        for parameter, attribute in settings.items():
+            value = self._get_param(parameter)
+            if value is not None:
+                setattr(service, attribute, value)
+        if self._get_param("capacityProviderStrategy") and not self._get_param("launchType"):
+            service.launch_type = None
+            for deployment in service.deployments:
+                deployment.pop("launchType", None)
+                deployment["capacityProviderStrategy"] = service.capacity_provider_strategy
+        return result
+
+    responses.EC2ContainerServiceResponse.create_service = create_service_with_settings
+
+
+@patch
+def rds_instance_enhanced_monitoring() -> None:
+    """DB instances keep `MonitoringInterval` and `MonitoringRoleArn` from CreateDBInstance.
+
+    AWS returns the enhanced monitoring interval (0 when off) and its role. moto's DBInstance
+    drops both at creation (ModifyDBInstance would store them), so the provider plans to set
+    `monitoring_interval`/`monitoring_role_arn` on every run.
+    """
+    from moto.rds import models
+
+    original_init = models.DBInstance.__init__
+
+    def init_with_monitoring(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.monitoring_interval = int(kwargs.get("monitoring_interval") or 0)
+        self.monitoring_role_arn = kwargs.get("monitoring_role_arn") if self.monitoring_interval else None
+
+    models.DBInstance.__init__ = init_with_monitoring
+
+
+@patch
+def ec2_launch_template_tags_stay_on_the_template() -> None:
+    """The TagSpecifications of CreateLaunchTemplate tag the template, not the instances it launches.
+
+    AWS applies the request's `TagSpecifications` (resource type `launch-template`) to the
+    launch template itself; only `LaunchTemplateData.TagSpecifications` are copied to what the
+    template launches. moto also appends the request's tag specifications to the template data,
+    so every version reports an extra `launch-template` tag specification: the provider plans to
+    remove it (and a new template version) on every run.
+    """
+    from moto.ec2.responses import launch_templates
+
+    original_create = launch_templates.LaunchTemplates.create_launch_template
+
+    def create_launch_template_without_template_tags_in_data(self: Any) -> Any:
+        data_specs = list(self._get_param("LaunchTemplateData", {}).get("TagSpecifications", []))
+        result = original_create(self)
+        template = self.ec2_backend.get_launch_template(result.result["LaunchTemplate"]["LaunchTemplateId"])
+        for version in template.versions:
+            version.data["TagSpecifications"] = data_specs
+            if not data_specs:
+                version.data.pop("TagSpecifications")
+        return result
+
+    launch_templates.LaunchTemplates.create_launch_template = create_launch_template_without_template_tags_in_data

@@ -1,0 +1,131 @@
+# The monitoring host: Prometheus, Alertmanager and Grafana (installed by Ansible) on one EC2
+# instance in a private subnet, reached through SSM (no SSH, no public address) and, for Grafana,
+# through the ALB. Its role lets Prometheus discover EC2 and ECS targets, Grafana read CloudWatch,
+# and the exporters read the application config secret.
+
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_ssm_parameter" "ami" {
+  count = var.ami_id == null ? 1 : 0
+
+  name = var.ami_ssm_parameter_name
+}
+
+locals {
+  ami_id     = var.ami_id != null ? var.ami_id : nonsensitive(data.aws_ssm_parameter.ami[0].value)
+  log_groups = "arn:aws:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${var.name}-monitoring"
+  description        = "Monitoring host of ${var.name}: service discovery, CloudWatch read, app config read"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "ssm" {
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+data "aws_iam_policy_document" "monitoring" {
+  #checkov:skip=CKV_AWS_356:Read-only discovery over the whole account: ec2:Describe*, ecs:ListClusters and ecs:DescribeTaskDefinition, cloudwatch:GetMetricData accept no resource but "*"; no write action is granted.
+  # Read-only discovery and metric APIs that take no resource ARN.
+  statement {
+    sid = "DiscoveryAndMetricsRead"
+    actions = [
+      "ec2:Describe*",
+      "ecs:List*",
+      "ecs:Describe*",
+      "cloudwatch:GetMetricData",
+      "cloudwatch:GetMetricStatistics",
+      "cloudwatch:ListMetrics",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:DescribeAlarmHistory",
+      "cloudwatch:DescribeAlarmsForMetric",
+      "logs:DescribeLogGroups",
+      "logs:GetQueryResults",
+      "logs:StopQuery",
+      "tag:GetResources",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "LogsRead"
+    actions   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:GetLogGroupFields", "logs:StartQuery"]
+    resources = [local.log_groups]
+  }
+
+  statement {
+    sid       = "ReadAppConfig"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [var.app_config_secret_arn]
+  }
+
+  statement {
+    sid       = "DecryptAppConfig"
+    actions   = ["kms:Decrypt"]
+    resources = [var.app_config_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "monitoring" {
+  name   = "monitoring-read"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.monitoring.json
+}
+
+resource "aws_iam_instance_profile" "this" {
+  name = "${var.name}-monitoring"
+  role = aws_iam_role.this.name
+}
+
+resource "aws_instance" "this" {
+  ami                    = local.ami_id
+  instance_type          = var.instance_type
+  subnet_id              = var.subnet_id
+  vpc_security_group_ids = [var.security_group_id]
+  iam_instance_profile   = aws_iam_instance_profile.this.name
+  ebs_optimized          = true
+  monitoring             = true
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  root_block_device {
+    volume_size           = var.root_volume_size_gb
+    volume_type           = "gp3"
+    encrypted             = true
+    delete_on_termination = true
+  }
+
+  tags = { Name = "${var.name}-monitoring" }
+
+  lifecycle {
+    # A newer AMI in the SSM parameter must not replace the host (and its Prometheus data);
+    # the host is patched in place by the package manager.
+    ignore_changes = [ami]
+  }
+}
+
+resource "aws_lb_target_group_attachment" "grafana" {
+  target_group_arn = var.grafana_target_group_arn
+  target_id        = aws_instance.this.id
+  port             = var.grafana_port
+}
