@@ -117,11 +117,12 @@ def web_acl(client: Client, alb_arn: str) -> dict[str, Any]:
     }
 
 
-def put_policy(client: Client, target: float = 75.0, cooldown: int = 60) -> None:
+def put_policy(client: Client, target: float = 75.0, cooldown: int = 60, resource_id: str = RESOURCE_ID) -> None:
+    """The target-tracking policy as playbooks/autoscaling.yml sets it up."""
     client("application-autoscaling").put_scaling_policy(
-        PolicyName=f"{SERVICE}-cpu-target-tracking",
+        PolicyName=f"{resource_id.rsplit('/', 1)[-1]}-cpu-target-tracking",
         ServiceNamespace="ecs",
-        ResourceId=RESOURCE_ID,
+        ResourceId=resource_id,
         ScalableDimension="ecs:service:DesiredCount",
         PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={
