@@ -72,18 +72,20 @@ def test_check_run_after_converge_changes_nothing(converged: Converged):
 
 
 def test_stack_facts_reach_the_later_phases(converged: Converged):
-    facts = run_playbook("playbooks/provision.yml", "-i", "inventories/local", "--check", env=converged.emulator.env)
-    assert facts.returncode == 0, facts.failure_messages()
-    stack_tasks = [
+    handed = [
         result
-        for play in facts.report["plays"]
+        for play in converged.second.report["plays"]
         for task in play["tasks"]
-        if task["task"]["name"].endswith("Outputs | Set the stack fact")
+        if task["task"]["name"] == "Hand the stack facts to every host of the inventory"
         for result in task["hosts"].values()
     ]
-    stack = stack_tasks[0]["ansible_facts"]["stack"]
-    assert stack["environment"] == "local"
-    assert stack["waf_rate_limit"] == 1000
+    assert handed, "provision.yml did not hand the stack to the hosts"
+    facts = [item["ansible_facts"]["stack"] for item in handed[0]["results"]]
+    assert facts, "no host received the stack"
+    for stack in facts:
+        assert stack["environment"] == "local"
+        assert stack["waf_rate_limit"] == 1000
+        assert stack["ecs_container_port"] == 8080
 
 
 def test_deploy_summary_reaches_the_local_slack_receiver(converged: Converged):
