@@ -12,6 +12,7 @@ by the emulator's health endpoint).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -290,3 +291,69 @@ def ec2_launch_template_tags_stay_on_the_template() -> None:
         return result
 
     launch_templates.LaunchTemplates.create_launch_template = create_launch_template_without_template_tags_in_data
+
+
+# The request context of every call to the emulator as AWS would see it from the dev/prod clients.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def condition_holds(conditions: dict[str, Any], context: dict[str, str]) -> bool:
+    """AWS's evaluation of a policy Condition block for the few operators bucket policies here use.
+
+    A key absent from the request context makes its condition false (the `...IfExists` operators
+    true); an operator this function does not know makes the statement not apply.
+    """
+    for operator, tests in conditions.items():
+        base, if_exists = (operator[: -len("IfExists")], True) if operator.endswith("IfExists") else (operator, False)
+        for key, expected in tests.items():
+            values = [str(value) for value in (expected if isinstance(expected, list) else [expected])]
+            if base == "Bool":
+                values = [value.lower() for value in values]
+            actual = context.get(key)
+            if actual is None:
+                if if_exists:
+                    continue
+                return False
+            if base in ("StringEquals", "Bool"):
+                matched = actual in values
+            elif base == "StringNotEquals":
+                matched = actual not in values
+            else:
+                return False
+            if not matched:
+                return False
+    return True
+
+
+@patch
+def s3_bucket_policy_conditions_evaluated_as_aws_does() -> None:
+    """A bucket-policy statement applies only when its Condition holds for the request.
+
+    AWS evaluates the conditions of each statement against the request context: the archive
+    bucket's `DenyInsecureTransport` (Deny s3:* when `aws:SecureTransport` is false) denies
+    plain-HTTP requests and nothing else. moto knows only `StringEquals` and treats every other
+    condition (and every key it does not supply) as holding, so that statement denies every object
+    write to the archive bucket - the log archive's markers, the heap dump uploads - although the
+    clients of dev and prod reach S3 over TLS. The emulator stands in for AWS's TLS endpoints: the
+    conditions are evaluated against that request context (`aws:SecureTransport` true).
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3 import models
+
+    def get_permission_with_conditions(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        permitted = False
+        for raw in statements:
+            if not condition_holds(raw.get("Condition") or {}, REQUEST_CONTEXT):
+                continue  # the statement does not apply to this request
+            unconditional = {key: value for key, value in raw.items() if key != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    models.FakeBucket.get_permission = get_permission_with_conditions

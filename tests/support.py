@@ -60,6 +60,8 @@ def start_emulator(state_dir: Path, extra_env: dict[str, str] | None = None) -> 
         "DAILYGE_EMULATOR_PORT": str(settings.port),
         "DAILYGE_SLACK_PORT": str(settings.slack_port),
         "DAILYGE_STATE_DIR": str(state_dir),
+        # schedules.yml installs the cron jobs under this root, not into the machine's /etc/cron.d
+        "DAILYGE_OPS_ROOT": str(state_dir / "ops-root"),
     }
     return Emulator(settings, env)
 

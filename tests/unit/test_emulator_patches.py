@@ -6,6 +6,7 @@ emulator/patches.py); without the patch, moto answers differently and the test f
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import Iterator
@@ -310,3 +311,40 @@ def test_launch_template_without_instance_tags_has_no_tag_specifications(aws: la
     ]
 
     assert "TagSpecifications" not in data
+
+
+def test_a_bucket_policy_statement_applies_only_when_its_condition_holds(aws: launcher.Settings) -> None:
+    s3 = client(aws, "s3")
+    bucket = unique("archive")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    deny_insecure = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    deny_always = {
+        "Sid": "DenyDeletes",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    deny_locked = {
+        "Sid": "DenyLockedOverTls",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/locked/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+    }
+    statements = [deny_insecure, deny_always, deny_locked]
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    s3.put_object(Bucket=bucket, Key="cloudwatch-logs/x/_archived.json", Body=b"{}")  # as over TLS: allowed
+    assert s3.get_object(Bucket=bucket, Key="cloudwatch-logs/x/_archived.json")["Body"].read() == b"{}"
+    with pytest.raises(s3.exceptions.ClientError, match=r"403|AccessDenied"):
+        s3.delete_object(Bucket=bucket, Key="cloudwatch-logs/x/_archived.json")  # an unconditional Deny still denies
+    with pytest.raises(s3.exceptions.ClientError, match=r"403|AccessDenied"):
+        s3.put_object(Bucket=bucket, Key="locked/x", Body=b"x")  # a condition that holds applies the Deny

@@ -58,7 +58,42 @@ locals {
     CONFIG
     # Heap dumps of the API land here (mounted at ${local.heap_dump_container_path} in the container).
     install -d -m 0777 ${var.heap_dump_host_path}
+    # The heap dump uploader (this module's files/heapdump_uploader.py): each finished dump is gzipped,
+    # uploaded to s3://<archive>/${var.heap_dump_prefix}/<cluster>/<instance-id>/<time>.hprof.gz, verified
+    # (size, ETag), announced in Slack, and only then removed. Its failure never stops the ECS agent.
+    {
+      dnf install -y python3-boto3 &&
+      echo '${local.heap_dump_uploader_gzip}' | base64 -d | gunzip > /usr/local/bin/dailyge-heapdump-uploader &&
+      chmod 0755 /usr/local/bin/dailyge-heapdump-uploader &&
+      cat > /etc/dailyge-heapdump-uploader.env <<'ENV' &&
+    DAILYGE_HEAPDUMP_DIR=${var.heap_dump_host_path}
+    DAILYGE_HEAPDUMP_BUCKET=${local.heap_dump_bucket_name}
+    DAILYGE_HEAPDUMP_PREFIX=${var.heap_dump_prefix}
+    DAILYGE_ECS_CLUSTER=${var.name}
+    DAILYGE_SLACK_WEBHOOK_SECRET_ID=${var.heap_dump_slack_webhook_secret_arn}
+    AWS_DEFAULT_REGION=${data.aws_region.current.name}
+    ENV
+      cat > /etc/systemd/system/dailyge-heapdump-uploader.service <<'UNIT' &&
+    [Unit]
+    Description=Dailyge heap dump uploader (S3, then Slack, then delete)
+    Wants=network-online.target
+    After=network-online.target
+    [Service]
+    EnvironmentFile=/etc/dailyge-heapdump-uploader.env
+    ExecStart=/usr/bin/python3 /usr/local/bin/dailyge-heapdump-uploader
+    Restart=always
+    RestartSec=30
+    [Install]
+    WantedBy=multi-user.target
+    UNIT
+      systemctl daemon-reload &&
+      systemctl enable --now dailyge-heapdump-uploader.service
+    } || echo "dailyge: the heap dump uploader could not be installed" >&2
   EOT
+
+  # The uploader travels gzipped in the user data (16 KB limit); tests/*/test_heapdump_uploader.py test it.
+  heap_dump_uploader_gzip = base64gzip(file("${path.module}/files/heapdump_uploader.py"))
+  heap_dump_bucket_name   = regex("[^:]+$", var.heap_dump_bucket_arn)
 }
 
 resource "aws_ecs_cluster" "this" {
@@ -112,9 +147,20 @@ resource "aws_iam_role_policy_attachment" "host" {
 
 data "aws_iam_policy_document" "host_heap_dumps" {
   statement {
-    sid       = "UploadHeapDumps"
-    actions   = ["s3:PutObject"]
+    sid = "UploadHeapDumps"
+    # GetObject: the uploader verifies each upload with HeadObject; AbortMultipartUpload: large dumps.
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
     resources = ["${var.heap_dump_bucket_arn}/${var.heap_dump_prefix}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.heap_dump_slack_webhook_secret_arn == "" ? [] : [var.heap_dump_slack_webhook_secret_arn]
+
+    content {
+      sid       = "ReadSlackWebhook"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value]
+    }
   }
 }
 

@@ -210,11 +210,22 @@ variable "heap_dump_bucket_arn" {
 variable "heap_dump_prefix" {
   description = "Key prefix of the heap dumps in the bucket."
   type        = string
-  default     = "heap-dumps"
+  default     = "heapdumps"
 
   validation {
     condition     = length(var.heap_dump_prefix) > 0 && !startswith(var.heap_dump_prefix, "/") && !endswith(var.heap_dump_prefix, "/")
     error_message = "heap_dump_prefix must not be empty and must not start or end with /."
+  }
+}
+
+variable "heap_dump_slack_webhook_secret_arn" {
+  description = "Secrets Manager secret holding the Slack webhook URL the heap dump uploader posts to; empty: no Slack post."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.heap_dump_slack_webhook_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.heap_dump_slack_webhook_secret_arn))
+    error_message = "heap_dump_slack_webhook_secret_arn must be empty or a Secrets Manager secret ARN."
   }
 }
 

@@ -20,7 +20,7 @@ locals {
     cloudwatch_logs = "cloudwatch-logs"
     alb_access_logs = "alb-access-logs"
     vpc_flow_logs   = "vpc-flow-logs"
-    heap_dumps      = "heap-dumps"
+    heap_dumps      = "heapdumps"
   }
 
   log_group_names = {

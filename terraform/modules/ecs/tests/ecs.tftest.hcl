@@ -114,6 +114,28 @@ run "logs_and_heap_dumps" {
   }
 }
 
+run "heap_dump_uploader_installed_by_the_user_data" {
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.host.user_data), "systemctl enable --now dailyge-heapdump-uploader.service")
+    error_message = "The user data must install and start the heap dump uploader service."
+  }
+
+  assert {
+    condition = alltrue([for line in [
+      "DAILYGE_HEAPDUMP_DIR=/var/lib/dailyge/heapdumps",
+      "DAILYGE_HEAPDUMP_BUCKET=dailyge-test-archive",
+      "DAILYGE_HEAPDUMP_PREFIX=heapdumps",
+      "DAILYGE_ECS_CLUSTER=dailyge-test",
+    ] : strcontains(base64decode(aws_launch_template.host.user_data), "\n${line}\n")])
+    error_message = "The uploader must watch the heap dump folder and upload to heapdumps/<cluster>/ of the archive bucket."
+  }
+
+  assert {
+    condition     = length(base64decode(aws_launch_template.host.user_data)) < 16384
+    error_message = "EC2 user data is limited to 16 KB."
+  }
+}
+
 run "service_behind_the_alb_with_rollback" {
   assert {
     condition     = aws_ecs_service.api.deployment_circuit_breaker[0].enable && aws_ecs_service.api.deployment_circuit_breaker[0].rollback
