@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import re
+import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 from support import Emulator, run_playbook
@@ -68,10 +72,51 @@ def test_a_check_run_reads_but_posts_nothing(emulator: Emulator):
     assert len(cost_messages(emulator)) == before
 
 
-def test_a_bad_date_fails_naming_the_format(emulator: Emulator):
+def test_a_report_that_cannot_be_made_is_announced_and_fails(emulator: Emulator):
     run = run_playbook(
         "playbooks/ops/cost_report.yml", "-i", "inventories/local", "-e", "cost_report_date=27/11/2026",
         env=emulator.env,
     )  # fmt: skip
     assert run.returncode != 0
-    assert "date must be YYYY-MM-DD, got '27/11/2026'" in run.failure_messages()
+    expected = "the cost report could not be made: date must be YYYY-MM-DD, got '27/11/2026'"
+    assert expected in run.failure_messages()
+    texts = [m["payload"]["text"] for m in emulator.slack_messages()]
+    assert texts[-1] == ":x: Dailyge local cost report: FAILURE - date must be YYYY-MM-DD, got '27/11/2026'"
+
+
+def test_a_report_slack_refuses_fails_without_showing_the_webhook(emulator: Emulator):
+    webhook = f"http://127.0.0.1:{emulator.settings.slack_port}/not-a-webhook/SECRET-TOKEN"
+    run = run_playbook(
+        "playbooks/ops/cost_report.yml", "-i", "inventories/local", "-e", f"cost_report_date={REPORT_DAY}",
+        "-e", f"slack_webhook_url={webhook}", env=emulator.env,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "Slack did not accept the cost report (HTTP 404)" in run.failure_messages()
+    assert "SECRET-TOKEN" not in run.stdout
+
+
+def test_the_installed_cron_entry_runs_the_report_and_records_its_success(emulator: Emulator, tmp_path: Path):
+    """schedules.yml installs the daily cost report; firing its entry as cron would posts the report
+    and writes the job's success metric (the alerts watch dailyge_job_last_success_timestamp_seconds)."""
+    root = tmp_path / "ops-root"
+    install = run_playbook(
+        "playbooks/schedules.yml", "-i", "inventories/local", "-e", "ops_jobs_cron_tz_support=ignored",
+        env=emulator.env | {"DAILYGE_OPS_ROOT": str(root)},
+    )  # fmt: skip
+    assert install.returncode == 0, install.failure_messages() or install.stdout[-3000:]
+    text = (root / "etc/cron.d/dailyge-cost-report").read_text()
+    assert "\nCRON_TZ=Asia/Seoul\n" in text
+    when, command = re.search(r"^(\S+ \S+ \S+ \S+ \S+) root (.+)$", text, re.M).groups()
+    assert when == "30 0 * * *"  # 09:30 Asia/Seoul, written in this machine's UTC
+    assert "playbooks/ops/cost_report.yml" in command
+
+    before = len(emulator.slack_messages())
+    cron_env = dict(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", text, re.M))
+    cron_env.update(HOME=os.environ.get("HOME", "/root"), LOGNAME="root", **emulator.env)
+    fired = subprocess.run(["/bin/sh", "-c", command], env=cron_env, cwd="/", timeout=600, check=False)
+    log = (root / "var/log/dailyge/cost_report.log").read_text()
+    assert fired.returncode == 0, log[-3000:]
+    assert "AWS cost" in emulator.slack_messages()[before]["payload"]["text"]
+    metrics = (root / "var/lib/prometheus/node-exporter/dailyge_job_cost_report.prom").read_text()
+    assert re.search(r'^dailyge_job_last_run_success\{job="cost_report"\} 1$', metrics, re.M), metrics
+    assert re.search(r'^dailyge_job_last_success_timestamp_seconds\{job="cost_report"\} \d', metrics, re.M), metrics
