@@ -354,14 +354,21 @@ def local_prometheus_configured() -> bool:
     return path.exists() and bool((yaml.safe_load(path.read_text()) or {}).get("prometheus_scrape_configs"))
 
 
+def daily_snapshots(rds: Any, db: str) -> set[str]:
+    found = rds.describe_db_snapshots(DBInstanceIdentifier=db, SnapshotType="manual")["DBSnapshots"]
+    return {item["DBSnapshotIdentifier"] for item in found if item["DBSnapshotIdentifier"].startswith(f"{db}-daily-")}
+
+
 def test_the_converged_local_stack_passes(local_stack: LocalStack, tmp_path: Path):
     emulator, stack = local_stack.emulator, local_stack.stack()
-    scaling, rds = emulator.client("application-autoscaling"), emulator.client("rds")
+    scaling, rds, db = (
+        emulator.client("application-autoscaling"),
+        emulator.client("rds"),
+        stack["rds_instance_identifier"],
+    )
     resource_id = f"service/{stack['ecs_cluster_name']}/{stack['ecs_service_name']}"
     registered = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id])["ScalableTargets"]
-    snapshot = f"{stack['rds_instance_identifier']}-daily-{datetime.datetime.now(datetime.UTC):%Y%m%d}"
-    existing = rds.describe_db_snapshots(DBInstanceIdentifier=stack["rds_instance_identifier"])["DBSnapshots"]
-    made_snapshot = not any(item["DBSnapshotIdentifier"].startswith(snapshot[:-8]) for item in existing)
+    snapshots_before = daily_snapshots(rds, db)
     prometheus = None if local_prometheus_configured() else Prometheus()
     try:
         if not registered:  # playbooks/autoscaling.yml not on this branch yet: what it would set up
@@ -370,13 +377,12 @@ def test_the_converged_local_stack_passes(local_stack: LocalStack, tmp_path: Pat
                 MinCapacity=stack["ecs_service_min_capacity"], MaxCapacity=stack["ecs_service_max_capacity"],
             )  # fmt: skip
             acceptance_stack.put_policy(emulator.client, resource_id=resource_id)
-        if made_snapshot:  # playbooks/ops/backup.yml not run: what it would make
-            rds.create_db_snapshot(DBInstanceIdentifier=stack["rds_instance_identifier"], DBSnapshotIdentifier=snapshot)
-        extra = {"acceptance_prometheus_retries": 3}
+        backup = run_playbook("playbooks/ops/backup.yml", "-i", "inventories/local", env=emulator.env)
+        assert backup.returncode == 0, backup.failure_messages() or backup.stdout[-3000:]
+        extra: dict[str, Any] = {"acceptance_prometheus_retries": 3}
         if prometheus is not None:
             prometheus.set()
-            extra["acceptance_prometheus_endpoint"] = prometheus.url
-            extra["acceptance_prometheus_jobs"] = JOBS
+            extra |= {"acceptance_prometheus_endpoint": prometheus.url, "acceptance_prometheus_jobs": JOBS}
         path = tmp_path / "extra-vars.json"
         path.write_text(json.dumps(extra))
         run = run_playbook(PLAYBOOK, "-i", "inventories/local", "-e", f"@{path}", env=emulator.env)
@@ -385,7 +391,7 @@ def test_the_converged_local_stack_passes(local_stack: LocalStack, tmp_path: Pat
             scaling.deregister_scalable_target(
                 ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension="ecs:service:DesiredCount"
             )
-        if made_snapshot:
+        for snapshot in daily_snapshots(rds, db) - snapshots_before:
             rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot)
         if prometheus is not None:
             prometheus.close()
@@ -395,3 +401,4 @@ def test_the_converged_local_stack_passes(local_stack: LocalStack, tmp_path: Pat
         [name for name in found if name.startswith(("http://", "https://"))] + [f"Prometheus job {APP_JOB} healthy"]
     )
     assert found[f"WAF rate rule {stack['waf_rate_rule_name']} on the ALB"] == "passed"
+    assert found[f"Daily snapshot of {db} younger than 26 h"] == "passed"  # made by playbooks/ops/backup.yml
