@@ -18,7 +18,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONPATH := $(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.state/terraform/terraformrc
 
-.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean
+.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean \
+	monitoring-test promtool-test molecule bench-ecs-targets
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,7 +55,7 @@ status: venv ## is the embedded AWS running?
 plan: venv ## terraform plan of ENV (default local) without applying
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/$(ENV) --check
 
-test: venv venv-checkov lint terraform-checks checkov pytest ## every check: lint, terraform, checkov, unit and integration tests
+test: venv venv-checkov lint terraform-checks checkov pytest monitoring-test ## every check: lint, terraform, checkov, unit and integration tests, monitoring roles
 
 lint: venv ## ruff, yamllint, ansible-lint (production), workflows (schema, zizmor), role specs, ansible-doc
 	$(BIN)/ruff check .
@@ -76,6 +77,28 @@ pytest: venv ## unit and integration tests
 
 graph: venv ## render the Terraform resource graph of ENV (default here: dev) to docs/graph.png (Graphviz)
 	$(BIN)/python scripts/graph.py --env $(if $(filter command line,$(origin ENV)),$(ENV),dev) --output docs/graph.png
+
+# Monitoring (issue 3): the alert rules' promtool tests and one molecule scenario per role, each
+# converging the role on this machine (Debian packages, init scripts) and verifying it over HTTP.
+MOLECULE_SCENARIOS := node_exporter db_exporters alertmanager prometheus grafana
+
+monitoring-test: molecule promtool-test ## the molecule scenarios of the monitoring roles, then the alert rule tests
+
+promtool-test: ## promtool test rules on the alert rules (promtool comes with Debian's prometheus package)
+	@command -v promtool >/dev/null || { echo "promtool not found: make molecule installs it (or apt-get install prometheus)"; exit 1; }
+	promtool check rules roles/prometheus/files/rules/*.yml
+	promtool test rules tests/promtool/alerts_test.yml
+
+# `reset` first: with the default driver molecule would remember a scenario as prepared and skip prepare.
+molecule: venv ## molecule test of every monitoring role against this machine (default driver)
+	@for scenario in $(MOLECULE_SCENARIOS); do \
+	  echo "== molecule test -s $$scenario"; \
+	  $(BIN)/molecule reset -s $$scenario >/dev/null; \
+	  $(BIN)/molecule test -s $$scenario || exit 1; \
+	done
+
+bench-ecs-targets: venv ## benchmark of dailyge.infra.ecs_task_targets: 500 tasks, 10 services, 50 instances
+	$(BIN)/python scripts/bench_ecs_task_targets.py
 
 bench: venv ## benchmark: cold converge, no-op re-run, --check run, API calls
 	$(BIN)/python scripts/benchmark.py

@@ -357,3 +357,130 @@ def s3_bucket_policy_conditions_evaluated_as_aws_does() -> None:
         return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
 
     models.FakeBucket.get_permission = get_permission_with_conditions
+
+
+@patch
+def ecs_tasks_stay_running() -> None:
+    """A task whose desired status is RUNNING stays RUNNING until it is stopped.
+
+    AWS keeps a service's task RUNNING for as long as it runs. moto advances every task one step
+    towards STOPPED on each DescribeTasks call (its state-manager default), so a task vanishes
+    after a few reads and nothing that watches running tasks (Prometheus targets) can be tested.
+    StopTask still stops a task at once.
+    """
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 2**62})
+
+
+ECS_EPHEMERAL_PORTS = (32768, 60999)
+
+
+@patch
+def ecs_dynamic_host_ports() -> None:
+    """Tasks in bridge mode with `hostPort: 0` get a free ephemeral host port, shown in networkBindings.
+
+    On AWS the ECS agent binds each such container port to a free port of the host's ephemeral
+    range and DescribeTasks shows it in `containers[].networkBindings`; several tasks of one task
+    definition share a host. moto reserves the literal port "0" (so a second task never fits on
+    the instance) and returns no networkBindings at all, so dynamic-port discovery cannot work.
+    """
+    from moto.ecs import models
+
+    original_requirements = models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements_without_dynamic_ports(task_definition: Any) -> dict[str, Any]:
+        found = original_requirements(task_definition)
+        found["PORTS"] = [port for port in found["PORTS"] if str(port) != "0"]
+        return found
+
+    models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(
+        requirements_without_dynamic_ports
+    )
+
+    original_init = models.Task.__init__
+
+    def init_with_network_bindings(self: Any, cluster: Any, task_definition: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, cluster, task_definition, *args, **kwargs)
+        if not self.container_instance_arn or task_definition.network_mode not in (None, "bridge"):
+            return
+        instance = self._backend.container_instances.get(cluster.name, {}).get(
+            self.container_instance_arn.rsplit("/", 1)[-1]
+        )
+        used = getattr(instance, "dailyge_host_ports", set())
+        if instance is not None:
+            instance.dailyge_host_ports = used
+        bindings = []
+        for mapping in task_definition.container_definitions[0].get("portMappings") or []:
+            port = int(mapping.get("hostPort") or 0)
+            if port == 0:
+                port = next(p for p in range(*ECS_EPHEMERAL_PORTS) if p not in used)
+                used.add(port)
+            bindings.append(
+                {
+                    "bindIP": "0.0.0.0",  # noqa: S104 - the value AWS reports, not a socket we bind
+                    "containerPort": int(mapping["containerPort"]),
+                    "hostPort": port,
+                    "protocol": mapping.get("protocol", "tcp"),
+                }
+            )
+        for container in self.containers:
+            container.network_bindings = bindings
+            container.last_status = "RUNNING"
+
+    models.Task.__init__ = init_with_network_bindings
+
+
+@patch
+def ecs_list_tasks_by_service() -> None:
+    """ListTasks with `serviceName` returns only the tasks of that service.
+
+    AWS filters on the service (its tasks carry the group `service:<name>`); moto ignores the
+    parameter and returns every task of the cluster.
+    """
+    from moto.ecs import models
+
+    original_list_tasks = models.EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks(
+        self: Any,
+        cluster_str: str | None = None,
+        container_instance: str | None = None,
+        family: str | None = None,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desiredStatus: str | None = None,  # noqa: N803 - moto's parameter name
+    ) -> Any:
+        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None, desiredStatus)
+        if service_name:
+            wanted = f"service:{service_name.rsplit('/', 1)[-1]}"
+            tasks = [task for task in tasks if task.group == wanted]
+        return tasks
+
+    models.EC2ContainerServiceBackend.list_tasks = list_tasks
+
+
+@patch
+def ecs_describe_limits() -> None:
+    """DescribeTasks and DescribeContainerInstances take at most 100 ARNs, as on AWS.
+
+    AWS answers InvalidParameterException above 100; moto accepts any number, so a client that
+    forgets to batch would pass every local test and fail in production.
+    """
+    from moto.ecs import exceptions, models
+
+    original_tasks = models.EC2ContainerServiceBackend.describe_tasks
+    original_instances = models.EC2ContainerServiceBackend.describe_container_instances
+
+    def describe_tasks(self: Any, cluster_str: str, tasks: list[str]) -> Any:
+        if tasks and len(tasks) > 100:
+            raise exceptions.InvalidParameterException("Tasks cannot have more than 100 elements.")
+        return original_tasks(self, cluster_str, tasks)
+
+    def describe_container_instances(self: Any, cluster_str: str, arns: list[str]) -> Any:
+        if arns and len(arns) > 100:
+            raise exceptions.InvalidParameterException("Container instances cannot have more than 100 elements.")
+        return original_instances(self, cluster_str, arns)
+
+    models.EC2ContainerServiceBackend.describe_tasks = describe_tasks
+    models.EC2ContainerServiceBackend.describe_container_instances = describe_container_instances

@@ -122,9 +122,9 @@ def test_a_successful_run_records_the_agreed_metrics(tmp_path, capsys):
         == 0
     )
     values = metrics(tmp_path / "dailyge_job_backup.prom")
-    assert values['dailyge_job_last_run_success{job="backup"}'] == 1
-    assert values['dailyge_job_last_success_timestamp_seconds{job="backup"}'] == pytest.approx(
-        values['dailyge_job_last_run_timestamp_seconds{job="backup"}']
+    assert values['dailyge_job_last_run_success{task="backup"}'] == 1
+    assert values['dailyge_job_last_success_timestamp_seconds{task="backup"}'] == pytest.approx(
+        values['dailyge_job_last_run_timestamp_seconds{task="backup"}']
     )
     text = (tmp_path / "dailyge_job_backup.prom").read_text()
     assert "# TYPE dailyge_job_last_run_success gauge" in text
@@ -138,10 +138,10 @@ def test_a_failed_run_keeps_the_last_success_time_and_the_exit_code(tmp_path, ca
     code = runner.main(["--job", "log_archive", "--textfile-dir", str(tmp_path), "--", "sh", "-c", "exit 3"])
     assert code == 3
     second = metrics(tmp_path / "dailyge_job_log_archive.prom")
-    assert second['dailyge_job_last_run_success{job="log_archive"}'] == 0
-    key = 'dailyge_job_last_success_timestamp_seconds{job="log_archive"}'
+    assert second['dailyge_job_last_run_success{task="log_archive"}'] == 0
+    key = 'dailyge_job_last_success_timestamp_seconds{task="log_archive"}'
     assert second[key] == first[key]
-    assert second['dailyge_job_last_run_timestamp_seconds{job="log_archive"}'] >= first[key]
+    assert second['dailyge_job_last_run_timestamp_seconds{task="log_archive"}'] >= first[key]
     assert "log_archive: FAILURE (exit code 3)" in capsys.readouterr().out
 
 
@@ -149,7 +149,7 @@ def test_a_job_that_never_succeeded_reports_zero(tmp_path):
     runner.main(["--job", "drift_check", "--textfile-dir", str(tmp_path), "--", "false"])
     assert (
         metrics(tmp_path / "dailyge_job_drift_check.prom")[
-            'dailyge_job_last_success_timestamp_seconds{job="drift_check"}'
+            'dailyge_job_last_success_timestamp_seconds{task="drift_check"}'
         ]
         == 0
     )
@@ -159,7 +159,7 @@ def test_a_command_that_cannot_start_is_a_failure(tmp_path):
     assert (
         runner.main(["--job", "backup", "--textfile-dir", str(tmp_path), "--", "/nonexistent/ansible-playbook"]) == 127
     )
-    assert metrics(tmp_path / "dailyge_job_backup.prom")['dailyge_job_last_run_success{job="backup"}'] == 0
+    assert metrics(tmp_path / "dailyge_job_backup.prom")['dailyge_job_last_run_success{task="backup"}'] == 0
 
 
 def test_the_metrics_file_is_replaced_atomically(tmp_path, monkeypatch):
@@ -177,7 +177,7 @@ def test_the_metrics_file_is_replaced_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "replace", broken_replace)
     with pytest.raises(OSError):
         runner.record(tmp_path, "backup", False, 2000.0)
-    assert metrics(target)['dailyge_job_last_run_timestamp_seconds{job="backup"}'] == 1000.0
+    assert metrics(target)['dailyge_job_last_run_timestamp_seconds{task="backup"}'] == 1000.0
     assert [path.name for path in tmp_path.iterdir()] == ["dailyge_job_backup.prom"]
 
 

@@ -9,9 +9,9 @@ exit code, duration) around the command's own output, then replaces
 `<textfile-dir>/dailyge_job_<job>.prom` atomically (temporary file + rename in the same folder, so
 node-exporter never reads half a file) with the three agreed metrics:
 
-    dailyge_job_last_run_timestamp_seconds{job="<job>"}      when the last run ended
-    dailyge_job_last_run_success{job="<job>"}                1 when it exited 0, else 0
-    dailyge_job_last_success_timestamp_seconds{job="<job>"}  when a run last succeeded (0: never)
+    dailyge_job_last_run_timestamp_seconds{task="<job>"}     when the last run ended
+    dailyge_job_last_run_success{task="<job>"}               1 when it exited 0, else 0
+    dailyge_job_last_success_timestamp_seconds{task="<job>"} when a run last succeeded (0: never)
 
 A failed run keeps the previous success time. The exit code is the command's. Python 3 standard
 library only, Python 3.9+ (Amazon Linux 2023 ops hosts): it runs on any ops host.
@@ -46,7 +46,7 @@ def metrics_path(textfile_dir: Path, job: str) -> Path:
 
 def previous_success(path: Path, job: str) -> float:
     """The last success time recorded in an earlier metrics file (0 when none)."""
-    pattern = re.compile(rf'^dailyge_job_last_success_timestamp_seconds\{{job="{re.escape(job)}"\}} (\S+)$', re.M)
+    pattern = re.compile(rf'^dailyge_job_last_success_timestamp_seconds\{{task="{re.escape(job)}"\}} (\S+)$', re.M)
     try:
         match = pattern.search(path.read_text(encoding="utf-8"))
     except OSError:
@@ -62,7 +62,7 @@ def render(job: str, finished: float, success: bool, last_success: float) -> str
     lines = []
     for (name, help_text), value in zip(METRICS, values):  # noqa: B905 - Python 3.9 has no strict=
         number = f"{value:.3f}" if isinstance(value, float) else str(value)
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f'{name}{{job="{job}"}} {number}']
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f'{name}{{task="{job}"}} {number}']
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,1 @@
+../../../collections/ansible_collections/dailyge/infra/plugins/module_utils/ecs_targets.py
