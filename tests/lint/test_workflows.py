@@ -146,7 +146,7 @@ def test_pull_request_runs_every_check_and_plans_dev():
         "make terraform-checks",
         "make checkov",
         "make pytest",
-        "molecule test",
+        "make monitoring-test",
         "make plan ENV=dev",
     ):
         assert check in scripts, f"the pull-request workflow does not run {check}"
