@@ -118,5 +118,5 @@ def test_the_installed_cron_entry_runs_the_report_and_records_its_success(emulat
     assert fired.returncode == 0, log[-3000:]
     assert "AWS cost" in emulator.slack_messages()[before]["payload"]["text"]
     metrics = (root / "var/lib/prometheus/node-exporter/dailyge_job_cost_report.prom").read_text()
-    assert re.search(r'^dailyge_job_last_run_success\{job="cost_report"\} 1$', metrics, re.M), metrics
-    assert re.search(r'^dailyge_job_last_success_timestamp_seconds\{job="cost_report"\} \d', metrics, re.M), metrics
+    assert re.search(r'^dailyge_job_last_run_success\{task="cost_report"\} 1$', metrics, re.M), metrics
+    assert re.search(r'^dailyge_job_last_success_timestamp_seconds\{task="cost_report"\} \d', metrics, re.M), metrics
