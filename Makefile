@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONPATH := $(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.state/terraform/terraformrc
 
-.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench clean \
+.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean \
 	monitoring-test promtool-test molecule bench-ecs-targets
 
 help: ## list the targets
@@ -57,11 +57,14 @@ plan: venv ## terraform plan of ENV (default local) without applying
 
 test: venv venv-checkov lint terraform-checks checkov pytest monitoring-test ## every check: lint, terraform, checkov, unit and integration tests, monitoring roles
 
-lint: venv ## ruff, yamllint, ansible-lint (production profile)
+lint: venv ## ruff, yamllint, ansible-lint (production), workflows (schema, zizmor), role specs, ansible-doc
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows
+	$(BIN)/pytest -q tests/unit/test_role_argument_specs.py tests/lint
 
 terraform-checks: venv ## terraform fmt, validate (every env) and test (every module)
 	$(BIN)/pytest -q tests/terraform
@@ -71,6 +74,9 @@ checkov: venv-checkov ## checkov on every module and env, offline
 
 pytest: venv ## unit and integration tests
 	$(BIN)/pytest -q tests/unit tests/integration
+
+graph: venv ## render the Terraform resource graph of ENV (default here: dev) to docs/graph.png (Graphviz)
+	$(BIN)/python scripts/graph.py --env $(if $(filter command line,$(origin ENV)),$(ENV),dev) --output docs/graph.png
 
 # Monitoring (issue 3): the alert rules' promtool tests and one molecule scenario per role, each
 # converging the role on this machine (Debian packages, init scripts) and verifying it over HTTP.

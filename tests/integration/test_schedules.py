@@ -31,6 +31,7 @@ JOB_FILES = {
     "log_archive": "dailyge-log-archive",
     "drift_check": "dailyge-drift-check",
     "restore_drill": "dailyge-restore-drill",
+    "cost_report": "dailyge-cost-report",
 }
 ENTRY = re.compile(r"^(\S+ \S+ \S+ \S+ \S+) root (.+)$", re.M)
 
@@ -128,6 +129,7 @@ def test_entries_run_at_the_seoul_times_under_flock_with_a_log_and_metrics(insta
         "log_archive": "30 15 * * *",
         "drift_check": "0 0 * * *",
         "restore_drill": "0 20 * * 6",
+        "cost_report": "30 0 * * *",
     }
     for job, schedule in expected.items():
         text = installed.cron_file(job)

@@ -89,6 +89,7 @@ module "ecs" {
   name                   = local.name
   private_subnet_ids     = module.network.private_subnet_ids
   host_security_group_id = module.security_groups.ecs_host_security_group_id
+  host_tags              = { Environment = var.environment, Monitoring = "node-exporter" }
   ami_id                 = var.ecs_ami_id
   instance_type          = var.ecs_instance_type
   asg_min_size           = var.ecs_asg_min_size

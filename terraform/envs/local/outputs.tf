@@ -367,6 +367,11 @@ output "monitoring_private_ip" {
   value       = module.monitoring_host.private_ip
 }
 
+output "monitoring_ssm_bucket_name" {
+  description = "Bucket of Ansible's file transfers to the monitoring instance through SSM Session Manager."
+  value       = module.monitoring_host.ansible_ssm_bucket_name
+}
+
 output "monitoring_security_group_id" {
   description = "Security group of the monitoring instance."
   value       = module.security_groups.monitoring_security_group_id

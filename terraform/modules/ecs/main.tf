@@ -89,6 +89,31 @@ locals {
       systemctl daemon-reload &&
       systemctl enable --now dailyge-heapdump-uploader.service
     } || echo "dailyge: the heap dump uploader could not be installed" >&2
+    # Prometheus's node exporter (found by the monitoring host's ec2_sd through the instance tags),
+    # from the official release, checked against the release's own sha256sums.txt.
+    {
+      release=https://github.com/prometheus/node_exporter/releases/download/v${var.node_exporter_version}
+      archive=node_exporter-${var.node_exporter_version}.linux-amd64.tar.gz
+      cd /tmp &&
+      curl -fsSLO "$release/$archive" && curl -fsSLO "$release/sha256sums.txt" &&
+      sha256sum --check --ignore-missing sha256sums.txt &&
+      tar -xzf "$archive" &&
+      install -m 0755 "node_exporter-${var.node_exporter_version}.linux-amd64/node_exporter" /usr/local/bin/node_exporter &&
+      useradd --system --no-create-home --shell /sbin/nologin node_exporter &&
+      cat > /etc/systemd/system/node_exporter.service <<'UNIT' &&
+    [Unit]
+    Description=Prometheus node exporter
+    After=network-online.target
+    [Service]
+    User=node_exporter
+    ExecStart=/usr/local/bin/node_exporter --web.listen-address=:9100
+    Restart=always
+    [Install]
+    WantedBy=multi-user.target
+    UNIT
+      systemctl daemon-reload &&
+      systemctl enable --now node_exporter.service
+    } || echo "dailyge: the node exporter could not be installed" >&2
   EOT
 
   # The uploader travels gzipped in the user data (16 KB limit); tests/*/test_heapdump_uploader.py test it.
@@ -250,14 +275,16 @@ resource "aws_launch_template" "host" {
     }
   }
 
+  # Instances launched by the Auto Scaling group do not inherit the provider's default tags: the
+  # host tags (e.g. Environment, Monitoring=node-exporter for Prometheus's ec2_sd) are set here.
   tag_specifications {
     resource_type = "instance"
-    tags          = { Name = "${var.name}-ecs-host" }
+    tags          = merge(var.host_tags, { Name = "${var.name}-ecs-host" })
   }
 
   tag_specifications {
     resource_type = "volume"
-    tags          = { Name = "${var.name}-ecs-host" }
+    tags          = merge(var.host_tags, { Name = "${var.name}-ecs-host" })
   }
 }
 

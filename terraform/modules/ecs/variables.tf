@@ -280,3 +280,20 @@ variable "health_check_grace_period_seconds" {
     error_message = "health_check_grace_period_seconds must be >= 0."
   }
 }
+
+variable "host_tags" {
+  description = "Tags of the ECS host instances and their volumes (e.g. Environment, and Monitoring = node-exporter for Prometheus's EC2 discovery)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "node_exporter_version" {
+  description = "Release of Prometheus's node exporter installed on every ECS host (port 9100)."
+  type        = string
+  default     = "1.8.2"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.node_exporter_version))
+    error_message = "node_exporter_version must be a release number such as 1.8.2 (no leading v)."
+  }
+}

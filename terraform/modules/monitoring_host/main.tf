@@ -15,6 +15,7 @@ data "aws_ssm_parameter" "ami" {
 
 locals {
   ami_id     = var.ami_id != null ? var.ami_id : nonsensitive(data.aws_ssm_parameter.ami[0].value)
+  region     = data.aws_region.current.name
   log_groups = "arn:aws:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"
 }
 
@@ -76,6 +77,12 @@ data "aws_iam_policy_document" "monitoring" {
   }
 
   statement {
+    sid       = "AnsibleSsmTransfers"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.ansible_ssm.arn}/*"]
+  }
+
+  statement {
     sid       = "DecryptAppConfig"
     actions   = ["kms:Decrypt"]
     resources = [var.app_config_kms_key_arn]
@@ -115,12 +122,24 @@ resource "aws_instance" "this" {
     delete_on_termination = true
   }
 
+  # Debian's cloud images carry no SSM agent: install it first (Ansible reaches the host through
+  # Session Manager only), then Python for Ansible's modules. Runs once, at the first boot.
+  user_data = <<-EOT
+    #!/bin/bash
+    set -euo pipefail
+    deb=/tmp/amazon-ssm-agent.deb
+    curl -fsSL -o "$deb" "https://s3.${local.region}.amazonaws.com/amazon-ssm-${local.region}/latest/debian_amd64/amazon-ssm-agent.deb"
+    dpkg -i "$deb" && rm -f "$deb"
+    systemctl enable --now amazon-ssm-agent
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-boto3
+  EOT
+
   tags = { Name = "${var.name}-monitoring" }
 
   lifecycle {
     # A newer AMI in the SSM parameter must not replace the host (and its Prometheus data);
     # the host is patched in place by the package manager.
-    ignore_changes = [ami]
+    ignore_changes = [ami, user_data]
   }
 }
 
@@ -128,4 +147,63 @@ resource "aws_lb_target_group_attachment" "grafana" {
   target_group_arn = var.grafana_target_group_arn
   target_id        = aws_instance.this.id
   port             = var.grafana_port
+}
+
+# --- Ansible's file transfers through SSM Session Manager ----------------------------------------
+# The amazon.aws.aws_ssm connection copies module files through an S3 bucket; they live seconds.
+
+resource "aws_s3_bucket" "ansible_ssm" {
+  #checkov:skip=CKV_AWS_144:Transient transfer files of Ansible, deleted after a day: nothing to replicate.
+  #checkov:skip=CKV_AWS_18:Transient transfer files; CloudTrail records who used the bucket.
+  #checkov:skip=CKV2_AWS_62:No consumer of object events for transient transfer files.
+  #checkov:skip=CKV_AWS_21:Versioning would keep transfer files that expire after a day; nothing here must survive.
+  #checkov:skip=CKV_AWS_145:SSE-S3 suffices for transient module files; the session itself is encrypted.
+  bucket        = "${var.name}-ansible-ssm"
+  force_destroy = true
+}
+
+resource "aws_s3_bucket_public_access_block" "ansible_ssm" {
+  bucket = aws_s3_bucket.ansible_ssm.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "ansible_ssm" {
+  bucket = aws_s3_bucket.ansible_ssm.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "ansible_ssm" {
+  bucket = aws_s3_bucket.ansible_ssm.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "ansible_ssm" {
+  bucket = aws_s3_bucket.ansible_ssm.id
+
+  rule {
+    id     = "expire-transfer-files"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
 }

@@ -17,3 +17,8 @@ output "instance_profile_name" {
   description = "Instance profile of the monitoring instance."
   value       = aws_iam_instance_profile.this.name
 }
+
+output "ansible_ssm_bucket_name" {
+  description = "Bucket of Ansible's file transfers through SSM Session Manager (amazon.aws.aws_ssm)."
+  value       = aws_s3_bucket.ansible_ssm.bucket
+}

@@ -29,7 +29,7 @@ variable "security_group_id" {
 }
 
 variable "ami_id" {
-  description = "AMI of the monitoring host; null reads the latest Amazon Linux 2023 AMI from ami_ssm_parameter_name (dev, prod)."
+  description = "AMI of the monitoring host; null reads the latest Debian 12 AMI from ami_ssm_parameter_name (dev, prod)."
   type        = string
   default     = null
 
@@ -40,9 +40,9 @@ variable "ami_id" {
 }
 
 variable "ami_ssm_parameter_name" {
-  description = "Public SSM parameter holding the Amazon Linux 2023 AMI (used when ami_id is null)."
+  description = "Public SSM parameter holding the Debian 12 AMI (used when ami_id is null); the monitoring roles install Debian packages."
   type        = string
-  default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  default     = "/aws/service/debian/release/bookworm/latest/amd64"
 
   validation {
     condition     = startswith(var.ami_ssm_parameter_name, "/aws/service/")

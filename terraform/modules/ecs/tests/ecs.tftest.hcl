@@ -136,6 +136,38 @@ run "heap_dump_uploader_installed_by_the_user_data" {
   }
 }
 
+run "node_exporter_on_every_host_found_by_its_tags" {
+  variables {
+    host_tags = { Environment = "test", Monitoring = "node-exporter" }
+  }
+
+  assert {
+    condition = alltrue([for fragment in [
+      "releases/download/v1.8.2",
+      "sha256sum --check --ignore-missing sha256sums.txt",
+      "--web.listen-address=:9100",
+      "systemctl enable --now node_exporter.service",
+    ] : strcontains(base64decode(aws_launch_template.host.user_data), fragment)])
+    error_message = "The user data installs the checksum-verified node exporter on :9100 and starts it."
+  }
+
+  assert {
+    condition = alltrue([for spec in aws_launch_template.host.tag_specifications :
+    spec.tags.Monitoring == "node-exporter" && spec.tags.Environment == "test" && spec.tags.Name == "dailyge-test-ecs-host"])
+    error_message = "Instances and volumes carry the host tags that Prometheus's ec2_sd filters on, and their name."
+  }
+}
+
+run "node_exporter_version_must_be_a_release_number" {
+  command = plan
+
+  variables {
+    node_exporter_version = "v1.8.2"
+  }
+
+  expect_failures = [var.node_exporter_version]
+}
+
 run "service_behind_the_alb_with_rollback" {
   assert {
     condition     = aws_ecs_service.api.deployment_circuit_breaker[0].enable && aws_ecs_service.api.deployment_circuit_breaker[0].rollback

@@ -57,8 +57,8 @@ run "private_instance_with_the_monitoring_group" {
   }
 
   assert {
-    condition     = aws_instance.this.ami == "ami-087e08db3e40f7429" && data.aws_ssm_parameter.ami[0].name == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-    error_message = "Without ami_id the latest Amazon Linux 2023 AMI comes from SSM."
+    condition     = aws_instance.this.ami == "ami-087e08db3e40f7429" && data.aws_ssm_parameter.ami[0].name == "/aws/service/debian/release/bookworm/latest/amd64"
+    error_message = "Without ami_id the latest Debian 12 AMI comes from SSM (the monitoring roles install Debian packages)."
   }
 
   assert {
@@ -90,8 +90,17 @@ run "instance_profile_for_discovery_and_reads" {
   }
 
   assert {
-    condition     = !anytrue([for statement in data.aws_iam_policy_document.monitoring.statement : anytrue([for action in statement.actions : can(regex(":(Put|Create|Delete|Update|Modify|Run|Terminate)", action))])])
-    error_message = "The monitoring role must not write anything."
+    condition = !anytrue([for statement in data.aws_iam_policy_document.monitoring.statement : anytrue([for action in statement.actions : can(regex(":(Put|Create|Delete|Update|Modify|Run|Terminate)", action))])
+    if statement.sid != "AnsibleSsmTransfers"])
+    error_message = "The monitoring role must not write anything but Ansible's transfer files."
+  }
+
+  assert {
+    condition = one([
+      for statement in data.aws_iam_policy_document.monitoring.statement : statement.resources
+      if statement.sid == "AnsibleSsmTransfers"
+    ]) == toset(["${aws_s3_bucket.ansible_ssm.arn}/*"])
+    error_message = "The only writes are objects of the SSM transfer bucket."
   }
 }
 
@@ -103,5 +112,32 @@ run "a_newer_ami_does_not_replace_the_host" {
   assert {
     condition     = aws_instance.this.ami == "ami-087e08db3e40f7429" && aws_instance.this.id == "i-0123456789abcdef0"
     error_message = "A changed AMI must not replace the monitoring host (and its Prometheus data)."
+  }
+}
+
+run "reachable_by_ansible_through_ssm" {
+  assert {
+    condition     = strcontains(aws_instance.this.user_data, "amazon-ssm-agent.deb") && strcontains(aws_instance.this.user_data, "systemctl enable --now amazon-ssm-agent")
+    error_message = "Debian images carry no SSM agent: the user data installs and starts it (Ansible connects through SSM only)."
+  }
+
+  assert {
+    condition     = aws_s3_bucket.ansible_ssm.bucket == "dailyge-test-ansible-ssm" && output.ansible_ssm_bucket_name == "dailyge-test-ansible-ssm"
+    error_message = "Ansible's SSM file transfers need a bucket, named after the environment and given as an output."
+  }
+
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.ansible_ssm.block_public_acls,
+      aws_s3_bucket_public_access_block.ansible_ssm.block_public_policy,
+      aws_s3_bucket_public_access_block.ansible_ssm.ignore_public_acls,
+      aws_s3_bucket_public_access_block.ansible_ssm.restrict_public_buckets,
+    ])
+    error_message = "The transfer bucket is never public."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_lifecycle_configuration.ansible_ssm.rule).expiration[0].days == 1
+    error_message = "Transfer files expire after a day."
   }
 }
