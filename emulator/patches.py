@@ -484,3 +484,37 @@ def ecs_describe_limits() -> None:
 
     models.EC2ContainerServiceBackend.describe_tasks = describe_tasks
     models.EC2ContainerServiceBackend.describe_container_instances = describe_container_instances
+
+
+@patch
+def lambda_function_kms_key_arn() -> None:
+    """Functions keep the `KMSKeyArn` that encrypts their environment variables.
+
+    AWS returns the customer managed key given to CreateFunction or UpdateFunctionConfiguration in
+    the function's configuration (`KMSKeyArn`). moto drops it, so `aws_lambda_function.kms_key_arn`
+    is a change in every plan.
+    """
+    from moto.awslambda import models
+
+    original_init = models.LambdaFunction.__init__
+    original_configuration = models.LambdaFunction.get_configuration
+    original_update = models.LambdaFunction.update_configuration
+
+    def init_keeping_the_key(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.environment_kms_key_arn = spec.get("KMSKeyArn")
+
+    def configuration_with_the_key(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        configuration = original_configuration(self, *args, **kwargs)
+        if getattr(self, "environment_kms_key_arn", None):
+            configuration["KMSKeyArn"] = self.environment_kms_key_arn
+        return configuration
+
+    def update_keeping_the_key(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "KMSKeyArn" in config_updates:
+            self.environment_kms_key_arn = config_updates["KMSKeyArn"] or None
+        return original_update(self, config_updates)
+
+    models.LambdaFunction.__init__ = init_keeping_the_key
+    models.LambdaFunction.get_configuration = configuration_with_the_key
+    models.LambdaFunction.update_configuration = update_keeping_the_key

@@ -6,9 +6,11 @@ emulator/patches.py); without the patch, moto answers differently and the test f
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -348,3 +350,40 @@ def test_a_bucket_policy_statement_applies_only_when_its_condition_holds(aws: la
         s3.delete_object(Bucket=bucket, Key="cloudwatch-logs/x/_archived.json")  # an unconditional Deny still denies
     with pytest.raises(s3.exceptions.ClientError, match=r"403|AccessDenied"):
         s3.put_object(Bucket=bucket, Key="locked/x", Body=b"x")  # a condition that holds applies the Deny
+
+
+def test_lambda_function_keeps_its_kms_key(aws: launcher.Settings) -> None:
+    iam, awslambda = client(aws, "iam"), client(aws, "lambda")
+    role = iam.create_role(
+        RoleName=unique("fn"),
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    first_key = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/11111111-1111-1111-1111-111111111111"
+    second_key = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/22222222-2222-2222-2222-222222222222"
+    name = unique("fn")
+
+    created = awslambda.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": package.getvalue()},
+        Environment={"Variables": {"A": "1"}},
+        KMSKeyArn=first_key,
+    )
+    assert created["KMSKeyArn"] == first_key
+    assert awslambda.get_function_configuration(FunctionName=name)["KMSKeyArn"] == first_key
+    assert awslambda.get_function(FunctionName=name)["Configuration"]["KMSKeyArn"] == first_key
+
+    awslambda.update_function_configuration(FunctionName=name, KMSKeyArn=second_key)
+    assert awslambda.get_function_configuration(FunctionName=name)["KMSKeyArn"] == second_key
