@@ -149,8 +149,14 @@ def terraform(env: Emulator, *args: str, root: str = "terraform/envs/local") -> 
 
 
 # The variables files roles/terraform passes in local, in its order (the later wins): the inventory's,
-# then the generated ones that exist (inventories/local/group_vars/all/outside_terraform.yml).
-LOCAL_VAR_FILES = ("inventory.tfvars.json", "rds_sync.auto.tfvars.json", "loadtest.auto.tfvars.json")
+# the built Lambda packages', then the generated ones that exist
+# (inventories/local/group_vars/all/outside_terraform.yml).
+LOCAL_VAR_FILES = (
+    "inventory.tfvars.json",
+    "lambda_packages.tfvars.json",
+    "rds_sync.auto.tfvars.json",
+    "loadtest.auto.tfvars.json",
+)
 
 
 def terraform_plan_args(env: Emulator) -> list[str]:

@@ -80,6 +80,8 @@ OUTPUTS_CONTRACT = (
     "log_group_names",
     "archive_bucket_name",
     "alarm_topic_arn",
+    "slack_notifier_function_name",
+    "slack_webhook_secret_name",
     "ecr_repository_url",
     "monitoring_instance_id",
     "monitoring_private_ip",

@@ -29,14 +29,21 @@ SPEC_TYPE_OF = {
     "map(string)": ("dict", None),
 }
 
+# Variables roles/terraform writes itself rather than taking from the inventory: the built Lambda
+# packages (lambda_packages.tfvars.json, from `terraform_lambda_packages`).
+ROLE_GENERATED = {"lambda_packages"}
+
 VARIABLE_BLOCK = re.compile(r'^variable "(?P<name>[^"]+)" \{\n(?P<body>.*?)^\}', re.MULTILINE | re.DOTALL)
 
 
-def terraform_variables(env_name: str) -> dict[str, dict[str, Any]]:
-    """name -> {type, has_default} of each `variable` block of the environment (top-level lines only)."""
+def terraform_variables(env_name: str, generated: bool = False) -> dict[str, dict[str, Any]]:
+    """name -> {type, has_default} of each `variable` block of the environment (top-level lines only);
+    the variables the role generates only when `generated`."""
     text = (ENVS_DIR / env_name / "variables.tf").read_text()
     variables = {}
     for block in VARIABLE_BLOCK.finditer(text):
+        if (block.group("name") in ROLE_GENERATED) != generated:
+            continue
         body = block.group("body")
         type_match = re.search(r"^  type\s*=\s*(.+)$", body, re.MULTILINE)
         variables[block.group("name")] = {
@@ -61,7 +68,20 @@ def test_the_regex_reads_variable_blocks() -> None:
     assert found["aws_region"] == {"type": "string", "has_default": False}
     assert found["ecs_ami_id"] == {"type": "string", "has_default": True}
     assert found["availability_zones"]["type"] == "list(string)"
-    assert len(found) == len(re.findall(r'^variable "', (ENVS_DIR / "local" / "variables.tf").read_text(), re.M))
+    every = len(re.findall(r'^variable "', (ENVS_DIR / "local" / "variables.tf").read_text(), re.M))
+    assert len(found) + len(terraform_variables("local", generated=True)) == every
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_the_lambda_packages_variable_has_a_package_per_built_function(env_name: str) -> None:
+    """Every function roles/terraform builds is an attribute of the lambda_packages object, and no other."""
+    assert set(terraform_variables(env_name, generated=True)) == ROLE_GENERATED
+    text = (ENVS_DIR / env_name / "variables.tf").read_text()
+    bodies = {block.group("name"): block.group("body") for block in VARIABLE_BLOCK.finditer(text)}
+    body = bodies["lambda_packages"]
+    declared = set(re.findall(r"^    (\w+) = object\(", body, re.MULTILINE))
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / "terraform" / "defaults" / "main.yml").read_text())
+    assert declared == set(defaults["terraform_lambda_packages"]) == {"slack_notifier"}
 
 
 def test_terraform_vars_is_required_without_default() -> None:

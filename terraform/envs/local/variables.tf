@@ -281,3 +281,13 @@ variable "waf_rate_limit_action" {
     error_message = "waf_rate_limit_action must be \"block\" or \"count\"."
   }
 }
+
+variable "lambda_packages" {
+  description = "The Lambda zips the deployment builds (roles/terraform, dailyge.infra.lambda_package): path relative to this root module and base64 SHA-256, by function."
+  type = object({
+    slack_notifier = object({
+      path   = string
+      sha256 = string
+    })
+  })
+}

@@ -16,6 +16,19 @@ module "observability" {
   force_destroy_archive = !var.deletion_protection
 }
 
+module "slack_notifier" {
+  source = "../../modules/slack_notifier"
+
+  name                        = local.name
+  environment                 = var.environment
+  alarm_topic_arn             = module.observability.alarm_topic_arn
+  kms_key_arn                 = module.observability.kms_key_arn
+  package_path                = var.lambda_packages.slack_notifier.path
+  package_sha256              = var.lambda_packages.slack_notifier.sha256
+  log_retention_days          = var.log_retention_days
+  secret_recovery_window_days = var.deletion_protection ? 30 : 0
+}
+
 module "network" {
   source = "../../modules/network"
 

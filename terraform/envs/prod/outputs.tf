@@ -311,8 +311,8 @@ output "app_config_secret_name" {
 # --- Observability -------------------------------------------------------------------------------
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups of the environment (API, WAF, RDS exports)."
-  value       = concat(values(module.observability.log_group_names), module.rds.log_group_names)
+  description = "Names of the CloudWatch log groups of the environment (API, WAF, RDS exports, Slack notifier)."
+  value       = concat(values(module.observability.log_group_names), module.rds.log_group_names, [module.slack_notifier.log_group_name])
 }
 
 output "api_log_group_name" {
@@ -343,6 +343,16 @@ output "archive_prefixes" {
 output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
   value       = module.observability.alarm_topic_arn
+}
+
+output "slack_notifier_function_name" {
+  description = "Lambda that posts the alarm topic's notifications to Slack."
+  value       = module.slack_notifier.function_name
+}
+
+output "slack_webhook_secret_name" {
+  description = "Secret the secrets phase fills with the Slack webhook URL (read by the notifier Lambda)."
+  value       = module.slack_notifier.webhook_secret_name
 }
 
 output "ecs_cpu_alarm_name" {
