@@ -118,18 +118,13 @@ def sha256_base64(content: bytes) -> str:
     return base64.b64encode(hashlib.sha256(content).digest()).decode()
 
 
-def write_atomically(dest: Path, content: bytes) -> None:
+def write_atomically(module: AnsibleModule, dest: Path, content: bytes) -> None:
+    """Write through a temporary file beside dest, moved over it by Ansible (readers never see half a zip)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        temporary.chmod(FILE_MODE)
-        temporary.replace(dest)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    handle, temporary = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(content)
+    module.atomic_move(temporary, str(dest))
 
 
 def main() -> None:
@@ -153,22 +148,23 @@ def main() -> None:
         module.fail_json(msg=f"Lambda source folder {src} has no file to package")
 
     content = build_zip(src, files)
+    digest = sha256_base64(content)
     current = dest.read_bytes() if dest.is_file() else None
     changed = current != content
     if changed and not module.check_mode:
         try:
-            write_atomically(dest, content)
+            write_atomically(module, dest, content)
         except OSError as exc:
             module.fail_json(msg=f"Cannot write the Lambda package {dest}: {exc.strerror or exc}")
     module.exit_json(
         changed=changed,
         dest=str(dest),
-        sha256_base64=sha256_base64(content),
+        sha256_base64=digest,
         size_bytes=len(content),
         files=[relative.as_posix() for relative in files],
         diff={
             "before": {"sha256_base64": sha256_base64(current)} if current is not None else {},
-            "after": {"sha256_base64": sha256_base64(content)},
+            "after": {"sha256_base64": digest},
         },
     )
 
