@@ -36,6 +36,30 @@ def health_middleware(app: Any, health: dict[str, Any]) -> Any:
     return wrapped
 
 
+def one_request_at_a_time(app: Any) -> Any:
+    """Wrap a WSGI app so that it handles one request at a time.
+
+    moto's backends are not thread-safe: two concurrent AuthorizeSecurityGroupIngress calls (Terraform
+    creates rules in parallel) can both pass the duplicate check, and a later call then fails with
+    InvalidPermission.Duplicate, a failure AWS never gives. The server still accepts connections on
+    threads (a slow client does not block the socket), but each request runs alone. A streamed answer is
+    drawn to its end inside the lock, so no backend runs while another answer is still being built.
+    """
+    lock = threading.Lock()
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        with lock:
+            answer = app(environ, start_response)
+            try:
+                return [b"".join(answer)]
+            finally:
+                close = getattr(answer, "close", None)
+                if close is not None:
+                    close()
+
+    return wrapped
+
+
 def serve(host: str, port: int, slack_port: int, state_dir: Path) -> None:
     # moto reads these when it loads: set them before importing it.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -60,10 +84,11 @@ def serve(host: str, port: int, slack_port: int, state_dir: Path) -> None:
         "patches": applied,
         "slack_port": slack_port,
         "recording": bool(os.environ.get("MOTO_ENABLE_RECORDING")),
+        "serving": "one_request_at_a_time",
     }
     app = DomainDispatcherApplication(create_backend_app)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    run_simple(host, port, health_middleware(app, health), threaded=True, use_reloader=False)
+    run_simple(host, port, health_middleware(one_request_at_a_time(app), health), threaded=True, use_reloader=False)
 
 
 def main(argv: list[str] | None = None) -> None:
