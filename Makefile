@@ -18,29 +18,32 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONPATH := $(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.state/terraform/terraformrc
 
-.PHONY: help local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean \
+.PHONY: help deps local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean \
 	monitoring-test promtool-test molecule bench-ecs-targets
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt | deps
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 (apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt | deps
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
 	touch $@
+
+deps: ## the Debian packages the tests and the local environment run (installed only when missing)
+	@bash scripts/deps.sh
 
 venv: $(VENV)/.installed ## create the virtualenv from requirements.txt
 
 venv-checkov: $(CHECKOV_VENV)/.installed ## checkov's own virtualenv
 
-local: venv ## start the embedded AWS and deploy the local environment (idempotent)
+local: deps venv ## start the embedded AWS and deploy the local environment (idempotent)
 	$(BIN)/python -m emulator start
 	$(BIN)/ansible-playbook site.yml -i inventories/local
 	@echo "Last messages of the local Slack receiver:"
@@ -55,7 +58,7 @@ status: venv ## is the embedded AWS running?
 plan: venv ## terraform plan of ENV (default local) without applying
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/$(ENV) --check
 
-test: venv venv-checkov lint terraform-checks checkov pytest monitoring-test ## every check: lint, terraform, checkov, unit and integration tests, monitoring roles
+test: deps venv venv-checkov lint terraform-checks checkov pytest monitoring-test ## every check: lint, terraform, checkov, unit and integration tests, monitoring roles
 
 lint: venv ## ruff, yamllint, ansible-lint (production), workflows (schema, zizmor), role specs, ansible-doc
 	$(BIN)/ruff check .
