@@ -186,3 +186,64 @@ def test_every_module_is_used_by_every_environment() -> None:
         main = (TERRAFORM_DIR / "envs" / env_name / "main.tf").read_text()
         sources = re.findall(r'source\s*=\s*"\.\./\.\./modules/([^"]+)"', main)
         assert sorted(sources) == MODULES, f"envs/{env_name} does not use exactly the modules {MODULES}"
+
+
+# The endpoint (of the local provider's `endpoints` block) that each kind of AWS resource or data
+# source calls; None for those that make no call. A new kind must be added here, so that a bare
+# `terraform plan` in envs/local never reaches a real AWS endpoint.
+ENDPOINT_OF_PREFIX = {
+    "aws_acm_": "acm",
+    "aws_autoscaling_": "autoscaling",
+    "aws_caller_identity": "sts",
+    "aws_cloudfront_": "cloudfront",
+    "aws_cloudwatch_log_": "logs",
+    "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_db_": "rds",
+    "aws_default_": "ec2",
+    "aws_ecr_": "ecr",
+    "aws_ecs_": "ecs",
+    "aws_eip": "ec2",
+    "aws_elb_service_account": None,
+    "aws_flow_log": "ec2",
+    "aws_iam_policy_document": None,
+    "aws_iam_": "iam",
+    "aws_instance": "ec2",
+    "aws_internet_gateway": "ec2",
+    "aws_kms_": "kms",
+    "aws_lambda_": "lambda",
+    "aws_launch_template": "ec2",
+    "aws_lb": "elbv2",
+    "aws_nat_gateway": "ec2",
+    "aws_partition": None,
+    "aws_region": None,
+    "aws_route53_": "route53",
+    "aws_route": "ec2",
+    "aws_s3_": "s3",
+    "aws_secretsmanager_": "secretsmanager",
+    "aws_security_group": "ec2",
+    "aws_sns_": "sns",
+    "aws_ssm_": "ssm",
+    "aws_subnet": "ec2",
+    "aws_vpc": "ec2",
+    "aws_wafv2_": "wafv2",
+}
+
+
+def test_the_local_provider_sends_every_service_of_the_stack_to_the_emulator() -> None:
+    kinds = set()
+    for path in [*TERRAFORM_DIR.glob("modules/*/*.tf"), *TERRAFORM_DIR.glob("envs/local/*.tf")]:
+        kinds |= set(re.findall(r'^(?:resource|data) "(aws_[a-z0-9_]+)"', path.read_text(), flags=re.MULTILINE))
+    needed, unknown = set(), []
+    for kind in sorted(kinds):
+        prefix = next((prefix for prefix in ENDPOINT_OF_PREFIX if kind.startswith(prefix)), None)
+        if prefix is None:
+            unknown.append(kind)
+        elif ENDPOINT_OF_PREFIX[prefix]:
+            needed.add(ENDPOINT_OF_PREFIX[prefix])
+    assert not unknown, f"add the endpoint these call to ENDPOINT_OF_PREFIX: {unknown}"
+    providers = (TERRAFORM_DIR / "envs" / "local" / "providers.tf").read_text()
+    blocks = re.findall(r"endpoints \{(.*?)\}", providers, flags=re.DOTALL)
+    assert len(blocks) == len(re.findall(r'^provider "aws"', providers, flags=re.MULTILINE)), "one per provider"
+    for block in blocks:
+        routed = set(re.findall(r"^\s*(\w+)\s*=\s*var\.aws_endpoint_url$", block, flags=re.MULTILINE))
+        assert not needed - routed, f"envs/local/providers.tf sends {sorted(needed - routed)} to real AWS"

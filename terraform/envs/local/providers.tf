@@ -35,6 +35,7 @@ provider "aws" {
     elbv2          = var.aws_endpoint_url
     iam            = var.aws_endpoint_url
     kms            = var.aws_endpoint_url
+    lambda         = var.aws_endpoint_url
     logs           = var.aws_endpoint_url
     rds            = var.aws_endpoint_url
     route53        = var.aws_endpoint_url
@@ -75,6 +76,7 @@ provider "aws" {
     elbv2          = var.aws_endpoint_url
     iam            = var.aws_endpoint_url
     kms            = var.aws_endpoint_url
+    lambda         = var.aws_endpoint_url
     logs           = var.aws_endpoint_url
     rds            = var.aws_endpoint_url
     route53        = var.aws_endpoint_url
