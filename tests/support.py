@@ -52,6 +52,15 @@ class Emulator:
         path = self.settings.slack_log
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
+    def slack_texts(self) -> list[str]:
+        """The plain-text messages, oldest first: the project's reports (and the Slack Lambda's).
+
+        Alertmanager, which runs on this machine during a converged `local`, posts its alerts as
+        attachments at any moment; they are left out, so "the last report" is not an alert that
+        happened to arrive after it.
+        """
+        return [message["payload"]["text"] for message in self.slack_messages() if "text" in message["payload"]]
+
 
 def start_emulator(state_dir: Path, extra_env: dict[str, str] | None = None) -> Emulator:
     settings = launcher.Settings(free_port(), free_port(), state_dir)

@@ -83,7 +83,7 @@ def test_on_raises_the_limits_and_off_restores_them_exactly(local_stack: LocalSt
     assert json.loads(record.read_text())["ecs_asg_max_size"] == before["ecs_asg_max_size"]
     assert json.loads(override.read_text())["waf_rate_limit_action"] == "count"
     assert plan_is_empty(local_stack), "the applied stack matches its variables"
-    assert "load-test mode ON" in local_stack.emulator.slack_messages()[-1]["payload"]["text"]
+    assert "load-test mode ON" in local_stack.emulator.slack_texts()[-1]
 
     again, calls = loadtest(local_stack, "on")
     assert again.returncode == 0, again.failure_messages()
@@ -96,7 +96,7 @@ def test_on_raises_the_limits_and_off_restores_them_exactly(local_stack: LocalSt
     assert in_aws(local_stack) == before
     assert not override.exists() and not record.exists()
     assert plan_is_empty(local_stack)
-    assert "load-test mode OFF" in local_stack.emulator.slack_messages()[-1]["payload"]["text"]
+    assert "load-test mode OFF" in local_stack.emulator.slack_texts()[-1]
 
     again, calls = loadtest(local_stack, "off")
     assert again.returncode == 0

@@ -34,7 +34,7 @@ def play(local_stack: LocalStack, playbook: str, *args: str) -> PlaybookRun:
 
 
 def last_slack_text(local_stack: LocalStack) -> str:
-    return local_stack.emulator.slack_messages()[-1]["payload"]["text"]
+    return local_stack.emulator.slack_texts()[-1]
 
 
 def test_drift_check_finds_no_drift_right_after_the_converge(local_stack):

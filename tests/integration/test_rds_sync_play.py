@@ -133,7 +133,7 @@ def test_console_changes_are_adopted_and_the_plan_is_empty(local_stack: LocalSta
     assert local_stack.stack()["rds_backup_retention_days"] == 14
     drift = run_playbook("playbooks/ops/drift_check.yml", "-i", "inventories/local", env=local_stack.emulator.env)
     assert drift.returncode == 0, drift.failure_messages()
-    assert "no drift" in local_stack.emulator.slack_messages()[-1]["payload"]["text"], "adopted values are no drift"
+    assert "no drift" in local_stack.emulator.slack_texts()[-1], "adopted values are no drift"
 
     again, calls = sync(local_stack)
     assert again.changed == 0, again.changed_tasks()
