@@ -375,3 +375,11 @@ def test_a_stream_whose_last_event_timestamp_is_stale_is_not_deleted():
     outcome, logs_calls, s3_calls = stub.run()
     assert outcome.deleted_streams == [] and outcome.kept_streams == 1
     assert logs_calls.writes == [] and s3_calls.writes == []
+
+
+def test_a_cutoff_after_today_is_refused_before_anything_changes(aws):
+    """A day still being written is never exported (its late events would all be late)."""
+    with pytest.raises(engine.ArchiveError, match=f"cutoff_date {TODAY + timedelta(days=1)} is after today"):
+        aws.run(cutoff=TODAY + timedelta(days=1))
+    assert aws.keys() == []
+    assert aws.streams(API) == ["api/task-1", "api/task-2", "api/task-live"]
