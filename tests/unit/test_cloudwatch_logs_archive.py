@@ -21,8 +21,7 @@ from ansible_collections.dailyge.infra.plugins.module_utils import logs_archive 
 from ansible_collections.dailyge.infra.plugins.module_utils.local_days import day_bounds_ms, local_date, zone
 from ansible_collections.dailyge.infra.plugins.module_utils.retrying import retry_decorator
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
-from ops_fakes import FakeClock, Recorder, client_error, wrap
+from ops_fakes import FakeClock, Recorder, archive_account, client_error, wrap
 
 REGION = "ap-northeast-2"
 BUCKET = "dailyge-local-archive"
@@ -73,12 +72,7 @@ class Aws:
 @pytest.fixture
 def aws(logs_as_aws) -> Iterator[Aws]:
     """moto with the emulator's export-task patch: exports cover [from, to), run in the background."""
-    with mock_aws():
-        logs = boto3.client("logs", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        for group in (API, WORKER, "/other/app"):
-            logs.create_log_group(logGroupName=group)
+    with archive_account(REGION, BUCKET, (API, WORKER, "/other/app")) as (logs, s3):
         aws = Aws(logs, s3)
         aws.put(API, "api/task-1", at(DAYS[0], 10), at(DAYS[0], 23), at(DAYS[1], 1))  # days 0 and 1
         aws.put(API, "api/task-2", at(DAYS[2], 12))  # day 2 only

@@ -19,14 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from ansible_collections.dailyge.infra.plugins.module_utils import logs_archive as engine
 from ansible_collections.dailyge.infra.plugins.module_utils.local_days import day_bounds_ms, local_date, zone
 from ansible_collections.dailyge.infra.plugins.module_utils.retrying import retry_decorator
 from botocore.exceptions import ClientError
-from moto import mock_aws
-from ops_fakes import FakeClock, Recorder, pascal, wrap
+from ops_fakes import FakeClock, Recorder, archive_account, pascal, wrap
 
 REGION = "ap-northeast-2"
 BUCKET = "dailyge-local-archive"
@@ -146,12 +144,7 @@ class Aws:
 
 @pytest.fixture
 def aws(logs_as_aws) -> Iterator[Aws]:
-    with mock_aws():
-        logs = boto3.client("logs", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        for group in (API, WORKER):
-            logs.create_log_group(logGroupName=group)
+    with archive_account(REGION, BUCKET, (API, WORKER)) as (logs, s3):
         aws = Aws(logs, s3)
         aws.put(API, "api/task-1", at(DAYS[0], 10), at(DAYS[0], 23, 59), at(DAYS[1], 1))
         aws.put(API, "api/task-2", at(DAYS[2], 12))
