@@ -326,24 +326,25 @@ def stream_events(logs: Any, group: str, stream: str, start_ms: int, end_ms: int
 
 
 @contextlib.contextmanager
-def naming_the_day(outcome: Outcome, day: Day) -> Iterator[None]:
-    """Any failure while a day is handled: one line naming the group and the day; nothing is deleted."""
+def naming(outcome: Outcome, where: str, failed: dict[str, Any], tail: str = "nothing was deleted") -> Iterator[None]:
+    """Any failure inside: one line `<where>: <what failed>: <tail>`, with what was done so far."""
     try:
         yield
     except ArchiveError as exc:
-        exc.result = outcome.as_dict() | {"failed_day": day.as_dict()}
+        exc.result = outcome.as_dict() | failed
         raise
     except ClientError as exc:
         error = exc.response.get("Error", {})
         operation = getattr(exc, "operation_name", "an AWS call")
-        message = (
-            f"log group {day.group} day {day.day}: {operation} failed "
-            f"({error.get('Code', '?')}: {error.get('Message') or 'no message'}): nothing was deleted"
-        )
-        raise ArchiveError(message, outcome.as_dict() | {"failed_day": day.as_dict()}) from exc
+        what = f"{operation} failed ({error.get('Code', '?')}: {error.get('Message') or 'no message'})"
+        raise ArchiveError(f"{where}: {what}: {tail}", outcome.as_dict() | failed) from exc
     except BotoCoreError as exc:
-        message = f"log group {day.group} day {day.day}: {exc}: nothing was deleted"
-        raise ArchiveError(message, outcome.as_dict() | {"failed_day": day.as_dict()}) from exc
+        raise ArchiveError(f"{where}: {exc}: {tail}", outcome.as_dict() | failed) from exc
+
+
+def naming_the_day(outcome: Outcome, day: Day) -> contextlib.AbstractContextManager[None]:
+    """Any failure while a day is handled: one line naming the group and the day; nothing is deleted."""
+    return naming(outcome, f"log group {day.group} day {day.day}", {"failed_day": day.as_dict()})
 
 
 def task_name(day: Day, stream: str | None) -> str:
@@ -667,7 +668,8 @@ def run(logs: Any, s3: Any, options: Options, tz: tzinfo, clock: Clock, check_mo
     candidates: list[tuple[str, Stream]] = []
 
     for group in outcome.groups:
-        streams = list_streams(logs, group)
+        with naming(outcome, f"log group {group}", {}):
+            streams = list_streams(logs, group)
         days: dict[date, Day] = {}
         for day_date in candidate_days(streams, cutoff_ms, tz):
             day = days[day_date] = Day(group, day_date, day_prefix(options, group, day_date))
@@ -686,11 +688,13 @@ def run(logs: Any, s3: Any, options: Options, tz: tzinfo, clock: Clock, check_mo
 
     if options.delete_streams:
         for group, stream in candidates:
-            if events_since(logs, group, stream.name, cutoff_ms) or not unchanged(logs, group, stream):
-                outcome.kept_streams += 1
-                continue
-            if not check_mode:
-                delete_stream(logs, group, stream.name)
+            deleted = f"{len(outcome.deleted_streams)} archived streams were deleted before, the others kept"
+            with naming(outcome, f"log group {group} stream {stream.name}", {}, deleted):
+                if events_since(logs, group, stream.name, cutoff_ms) or not unchanged(logs, group, stream):
+                    outcome.kept_streams += 1
+                    continue
+                if not check_mode:
+                    delete_stream(logs, group, stream.name)
             outcome.deleted_streams.append({"group": group, "stream": stream.name})
     else:
         outcome.kept_streams += len(candidates)
