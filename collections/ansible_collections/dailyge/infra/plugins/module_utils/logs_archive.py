@@ -481,6 +481,8 @@ def export_day(
 
     A task of the day still running (an earlier run stopped while it waited) is waited for; a
     completed one whose objects are all in place, and that started after `newer_than`, is reused.
+    Where AWS does not say when a task started, the end of the day is taken (it cannot have started
+    earlier), so an event ingested later is never taken for exported.
     """
     span = day_bounds_ms(day.day, ctx.tz)
     task = ctx.tasks.find(day, *span, stream)
@@ -488,9 +490,9 @@ def export_day(
     if task and status_of(task) in ACTIVE:
         final = wait_export(logs, day, task["taskId"], ctx.options, ctx.clock)
         day.keys = list_keys(s3, ctx.options.bucket, day.prefix)
-        reused = listed_export(day, task["taskId"], started_ms(final) or to_ms(ctx.clock.now()), span, stream)
-    elif task and (started_ms(task) or 0) > (newer_than if newer_than is not None else -1):
-        reused = listed_export(day, task["taskId"], started_ms(task) or 0, span, stream)
+        reused = listed_export(day, task["taskId"], started_ms(final) or span[1], span, stream)
+    elif task and (started_ms(task) or span[1]) > (newer_than if newer_than is not None else -1):
+        reused = listed_export(day, task["taskId"], started_ms(task) or span[1], span, stream)
     if reused and reused.verified and (stream is None or stream in reused.streams):
         day.reused = True
         return reused
