@@ -334,3 +334,29 @@ def test_check_mode_writes_nothing_even_with_late_events(aws):
         f"would delete {len(planned.deleted_streams)} log streams"
     )
     row("check mode", printed, before, aws.census())
+
+
+def test_a_rerun_while_the_days_export_still_runs_waits_for_it_one_copy(aws):
+    """An earlier run stopped while its task was running: the re-run waits for that task, it does not export again."""
+    start, end = day_bounds_ms(DAYS[0], SEOUL)
+    running = aws.logs.create_export_task(
+        taskName=f"dailyge-archive {API} {DAYS[0].isoformat()}",
+        logGroupName=API,
+        fromTime=start,
+        to=end,
+        destination=BUCKET,
+        destinationPrefix=f"{API.lstrip('/')}/{DAYS[0]:%Y/%m/%d}",
+    )["taskId"]
+    before, messages = aws.census(), aws.events()
+    outcome, logs_calls, _ = aws.run()
+    assert aws.census() == CLEAN, "one copy"
+    aws.nothing_lost(messages)
+    assert logs_calls.calls.count("create_export_task") == 4, "5 days with events, the running task waited for"
+    first = next(day for day in outcome.days if day.group == API and day.day == DAYS[0])
+    assert (first.reused, first.task_id) == (True, running)
+    row(
+        "re-run while the day's export still runs",
+        f"reused exports of an earlier run: 1 ({running})",
+        before,
+        aws.census(),
+    )
