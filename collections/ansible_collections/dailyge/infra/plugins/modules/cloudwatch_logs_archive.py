@@ -75,6 +75,10 @@ options:
     default: 30
 notes:
   - The bucket policy must let C(logs.<region>.amazonaws.com) write to the bucket (GetBucketAcl, PutObject).
+  - A stream that was still written when one of its days was exported is read again (C(FilterLogEvents),
+    that stream and day) on each run until it is deleted, to tell late events from exported ones.
+  - Late events are exported with the stream's name as C(logStreamNamePrefix), so streams whose names
+    start with it are exported again too - a second copy of some events, never a lost one.
 author:
   - Dailyge infrastructure team
 extends_documentation_fragment:
