@@ -285,6 +285,45 @@ def test_log_archive_exports_late_events_of_an_archived_day_before_deleting_the_
     assert again_calls["writes"] == 0, again_calls["write_calls"]
 
 
+def test_log_archive_put_object_forbidden_names_group_and_day_then_a_rerun_writes_one_copy(aws, stack_arg):
+    """Issue 14 (6): a marker write answered 403 Forbidden, then the re-run after the fix."""
+    day = ops_seed.seoul_today() - timedelta(days=2)
+    prefix = f"cloudwatch-logs/ecs/dailyge-local/worker/{day:%Y/%m/%d}/"
+    logs, s3 = aws.client("logs"), aws.client("s3")
+    ops_seed.put_events(logs, WORKER, "api/api/task-late", [ops_seed.seoul_ms(day, 10)])
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{ops_seed.BUCKET}/*/_archived.json",
+    }
+    s3.put_bucket_policy(Bucket=ops_seed.BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+    streams_before = len(logs.describe_log_streams(logGroupName=WORKER)["logStreams"])
+    try:
+        run, calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    finally:
+        s3.delete_bucket_policy(Bucket=ops_seed.BUCKET)
+    line = f"log group {WORKER} day {day}: PutObject failed (403: Forbidden): nothing was deleted"
+    assert run.returncode != 0
+    assert any(line in message for message in run.failure_messages()), run.failure_messages()
+    assert "logs:DeleteLogStream" not in calls["write_calls"]
+    assert len(logs.describe_log_streams(logGroupName=WORKER)["logStreams"]) == streams_before
+    assert line in last_slack_text(aws)
+    late_objects = [key for key in archive_keys(aws) if key.startswith(prefix) and "/api/api/task-late/" in key]
+    assert len(late_objects) == 1, "the export itself completed before the marker write failed"
+    print(
+        f"\nFAULT-ROW | PutObject Forbidden (playbook) | {line} | streams {streams_before} -> "
+        f"{len(logs.describe_log_streams(logGroupName=WORKER)['logStreams'])}, late objects 1"
+    )
+
+    again, again_calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    assert again.returncode == 0, again.failure_messages()
+    assert "logs:CreateExportTask" not in again_calls["write_calls"], "the completed export is reused"
+    assert [key for key in archive_keys(aws) if "/api/api/task-late/" in key and key.startswith(prefix)] == late_objects
+    streams = [stream["logStreamName"] for stream in logs.describe_log_streams(logGroupName=WORKER)["logStreams"]]
+    assert "api/api/task-late" not in streams
+
+
 def test_log_archive_of_a_missing_group_fails_before_anything_changes(aws, stack_arg):
     run, calls = play(
         aws, "playbooks/ops/log_archive.yml", "-e", stack_arg, "-e", '{"ops_jobs_log_archive_groups": ["/ecs/nope"]}'
