@@ -3,7 +3,7 @@
 Each patch restores one documented AWS behaviour that moto's server gets wrong in a way that
 breaks the Terraform AWS provider (a crash, or a plan that is never empty). They are applied
 inside the emulator process only (`emulator.server`), never to the Terraform that dev and prod
-use. Every patch has a test in `tests/unit/test_emulator_patches.py` showing the AWS behaviour.
+use. Every patch has a test in `tests/unit/test_emulator_patches*.py` showing the AWS behaviour.
 
 A patch is a function decorated with `@patch`; its docstring says what AWS does, what moto does,
 and what breaks without it. `apply_all()` applies each once and returns their names (reported
@@ -12,8 +12,10 @@ by the emulator's health endpoint).
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 PATCHES: list[Callable[[], None]] = []
@@ -518,3 +520,178 @@ def lambda_function_kms_key_arn() -> None:
     models.LambdaFunction.__init__ = init_keeping_the_key
     models.LambdaFunction.get_configuration = configuration_with_the_key
     models.LambdaFunction.update_configuration = update_keeping_the_key
+
+
+EXPORT_ACTIVE = ("PENDING", "RUNNING")
+
+
+@patch
+def logs_export_tasks_as_aws_does() -> None:
+    """CreateExportTask exports [from, to) of the chosen streams, one task at a time, asynchronously.
+
+    AWS (CloudWatch Logs CreateExportTask / DescribeExportTasks):
+    - exports only the events with `from <= timestamp < to`, and with `logStreamNamePrefix` only
+      the streams whose name starts with it; a stream without such an event gets no object;
+    - writes `<destinationPrefix>/<taskId>/<logStreamName>/000000.gz` (and a write test object
+      `<destinationPrefix>/aws-logs-write-test`);
+    - runs the task in the background: `PENDING`, then `RUNNING`, then `COMPLETED`, with
+      `executionInfo.creationTime` / `completionTime`; DescribeExportTasks filters on `statusCode`;
+    - allows one active (`PENDING` or `RUNNING`) export task per account and region: another
+      CreateExportTask fails with `LimitExceededException`; CancelExportTask of a finished task
+      fails with `InvalidOperationException`.
+
+    moto exports every event up to and including `to` of every stream at once, ignores
+    `logStreamNamePrefix`, names the task's folder with a random id instead of the task id, reports
+    neither `executionInfo` nor a busy slot, and the task is `COMPLETED` before CreateExportTask
+    returns. A job that relies on the time range (the log archive deletes a stream only once every
+    event is inside a verified export that started after the stream's last ingestion) could not be
+    tested against it: the events of an archived day written later were "exported" anyway.
+
+    Here the task is `PENDING` when created and advances one step each time DescribeExportTasks
+    reports it (`RUNNING`, then `COMPLETED`: the objects are written at that step), so a caller that
+    polls as it must on AWS sees it finish, and a second CreateExportTask before then gets
+    `LimitExceededException`.
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.utils import unix_time_millis
+    from moto.logs import models, responses
+    from moto.logs.exceptions import InvalidParameterException, LimitExceededException, ResourceNotFoundException
+    from moto.moto_api._internal import mock_random
+    from moto.s3.models import MissingBucket, s3_backends
+
+    original_init = models.ExportTask.__init__
+
+    def init_pending(self: Any, *args: Any, stream_prefix: str | None = None, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.stream_prefix = stream_prefix
+        self.status = {"code": "PENDING", "message": "Pending"}
+        self.execution_info = {"creationTime": int(unix_time_millis())}
+
+    def to_json(self: Any) -> dict[str, Any]:
+        return {
+            "taskId": self.task_id,
+            "taskName": self.task_name,
+            "logGroupName": self.log_group_name,
+            "destination": self.destination,
+            "destinationPrefix": self.destination_prefix,
+            "from": self.from_time,
+            "to": self.to,
+            "status": dict(self.status),
+            "executionInfo": dict(self.execution_info),
+        }
+
+    def create_export_task(
+        self: Any,
+        taskName: str,  # noqa: N803 - moto's keyword names
+        logGroupName: str,  # noqa: N803
+        destination: str,
+        destinationPrefix: str,  # noqa: N803
+        fromTime: int,  # noqa: N803
+        to: int,
+        logStreamNamePrefix: str | None = None,  # noqa: N803
+    ) -> str:
+        try:
+            s3_backends[self.account_id][self.partition].get_bucket(destination)
+        except MissingBucket:
+            raise InvalidParameterException(
+                "The given bucket does not exist. Please make sure the bucket is valid."
+            ) from None
+        if logGroupName not in self.groups:
+            raise ResourceNotFoundException("The specified log group does not exist.")
+        if any(task.status["code"] in EXPORT_ACTIVE for task in self.export_tasks.values()):
+            raise LimitExceededException()
+        task_id = str(mock_random.uuid4())
+        self.export_tasks[task_id] = models.ExportTask(
+            task_id,
+            taskName,
+            logGroupName,
+            destination,
+            destinationPrefix,
+            fromTime,
+            to,
+            stream_prefix=logStreamNamePrefix,
+        )
+        s3_backends[self.account_id][self.partition].put_object(
+            bucket_name=destination,
+            key_name=f"{destinationPrefix}/aws-logs-write-test",
+            value=b"Permission Check Successful",
+        )
+        return task_id
+
+    def run_export(self: Any, task: Any) -> None:
+        s3 = s3_backends[self.account_id][self.partition]
+        group = self.groups.get(task.log_group_name)
+        for name, stream in sorted((group.streams if group else {}).items()):
+            if task.stream_prefix and not name.startswith(task.stream_prefix):
+                continue
+            events = sorted(
+                (event for event in stream.events if task.from_time <= event.timestamp < task.to),
+                key=lambda event: event.timestamp,
+            )
+            if not events:
+                continue
+            lines = "\n".join(
+                f"{datetime.fromtimestamp(event.timestamp / 1000, UTC):%Y-%m-%dT%H:%M:%S.%f}"[:-3]
+                + f"Z {event.message}"
+                for event in events
+            )
+            s3.put_object(
+                bucket_name=task.destination,
+                key_name=f"{task.destination_prefix}/{task.task_id}/{name}/000000.gz",
+                value=gzip.compress((lines + "\n").encode()),
+            )
+
+    def advance(self: Any, task: Any) -> None:
+        code = task.status["code"]
+        if code == "PENDING":
+            task.status = {"code": "RUNNING", "message": "Running"}
+        elif code == "RUNNING":
+            run_export(self, task)
+            task.status = {"code": "COMPLETED", "message": "Completed successfully"}
+            task.execution_info["completionTime"] = int(unix_time_millis())
+
+    def describe_export_tasks(self: Any, task_id: str, status_code: str | None = None) -> list[Any]:
+        if task_id:
+            if task_id not in self.export_tasks:
+                raise ResourceNotFoundException("The specified export task does not exist.")
+            tasks = [self.export_tasks[task_id]]
+        else:
+            tasks = list(self.export_tasks.values())
+        for task in tasks:
+            advance(self, task)
+        return [task for task in tasks if not status_code or task.status["code"] == status_code]
+
+    def cancel_export_task(self: Any, task_id: str) -> None:
+        task = self.export_tasks.get(task_id)
+        if not task:
+            raise ResourceNotFoundException("The specified export task does not exist.")
+        if task.status["code"] not in EXPORT_ACTIVE:
+            raise JsonRESTError("InvalidOperationException", "The specified export task has already finished")
+        task.status = {"code": "CANCELLED", "message": "Cancelled by user"}
+        task.execution_info["completionTime"] = int(unix_time_millis())
+
+    def create_export_task_response(self: Any) -> str:
+        task_id = self.logs_backend.create_export_task(
+            logGroupName=self._get_param("logGroupName"),
+            fromTime=self._get_int_param("from"),
+            to=self._get_int_param("to"),
+            destination=self._get_param("destination"),
+            destinationPrefix=self._get_param("destinationPrefix", "exportedlogs"),
+            taskName=self._get_param("taskName"),
+            logStreamNamePrefix=self._get_param("logStreamNamePrefix"),
+        )
+        return json.dumps({"taskId": str(task_id)})
+
+    def describe_export_tasks_response(self: Any) -> str:
+        tasks = self.logs_backend.describe_export_tasks(
+            task_id=self._get_param("taskId"), status_code=self._get_param("statusCode")
+        )
+        return json.dumps({"exportTasks": [task.to_json() for task in tasks]})
+
+    models.ExportTask.__init__ = init_pending
+    models.ExportTask.to_json = to_json
+    models.LogsBackend.create_export_task = create_export_task
+    models.LogsBackend.describe_export_tasks = describe_export_tasks
+    models.LogsBackend.cancel_export_task = cancel_export_task
+    responses.LogsResponse.create_export_task = create_export_task_response
+    responses.LogsResponse.describe_export_tasks = describe_export_tasks_response

@@ -7,6 +7,8 @@ tests do not depend on a full Terraform converge. Writes are counted from the em
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -244,6 +246,82 @@ def test_log_archive_exports_marks_and_deletes_then_does_nothing(aws, stack_arg)
     assert again.returncode == 0
     assert again.changed == 0, again.changed_tasks()
     assert again_calls["writes"] == 0, again_calls["write_calls"]
+
+
+def test_log_archive_exports_late_events_of_an_archived_day_before_deleting_the_stream(aws, stack_arg):
+    """Issue 14 (1): D's marker exists, a new stream gets events in D; they are exported, then it goes."""
+    day = ops_seed.seoul_today() - timedelta(days=2)  # archived by the test above
+    prefix = f"cloudwatch-logs/ecs/dailyge-local/api/{day:%Y/%m/%d}/"
+    logs, s3 = aws.client("logs"), aws.client("s3")
+    assert prefix + "_archived.json" in archive_keys(aws)
+    ops_seed.put_events(logs, API, "api/api/task-late", [ops_seed.seoul_ms(day, 10), ops_seed.seoul_ms(day, 11)])
+    before = set(archive_keys(aws))
+
+    run, calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    assert run.returncode == 0, run.failure_messages()
+    print(
+        f"\nFAULT-ROW | late events (playbook) | {last_slack_text(aws)!r} | before {len(before)} keys, "
+        f"2 events in api/api/task-late | after {len(archive_keys(aws))} keys"
+    )
+    report = module_result(run, "Log archive | Export")
+    (late,) = report["late_exports"]
+    assert (late["stream"], late["day"]) == ("api/api/task-late", day.isoformat())
+    new = sorted(set(archive_keys(aws)) - before)
+    assert new == [f"{prefix}{late['task_id']}/api/api/task-late/000000.gz"], new
+    body = gzip.decompress(s3.get_object(Bucket=ops_seed.BUCKET, Key=new[0])["Body"].read()).decode()
+    assert len(body.splitlines()) == 2, "both late events are in the new object"
+    actions = [call.action for call in recording.calls(aws.endpoint)]  # in order, since play() reset them
+    assert actions.index("DeleteLogStream") > actions.index("CreateExportTask"), "deleted only after the export"
+    assert calls["write_calls"]["logs:CreateExportTask"] == 1
+    assert calls["write_calls"]["logs:DeleteLogStream"] == 1
+    streams = [stream["logStreamName"] for stream in logs.describe_log_streams(logGroupName=API)["logStreams"]]
+    assert streams == ["api/api/task-live"]
+    marker = json.loads(s3.get_object(Bucket=ops_seed.BUCKET, Key=prefix + "_archived.json")["Body"].read())
+    assert [export["stream_prefix"] for export in marker["exports"]] == [None, "api/api/task-late"]
+    assert "late events of archived days: 1 streams" in last_slack_text(aws)
+
+    again, again_calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    assert again.returncode == 0 and again.changed == 0, again.changed_tasks()
+    assert again_calls["writes"] == 0, again_calls["write_calls"]
+
+
+def test_log_archive_put_object_forbidden_names_group_and_day_then_a_rerun_writes_one_copy(aws, stack_arg):
+    """Issue 14 (6): a marker write answered 403 Forbidden, then the re-run after the fix."""
+    day = ops_seed.seoul_today() - timedelta(days=2)
+    prefix = f"cloudwatch-logs/ecs/dailyge-local/worker/{day:%Y/%m/%d}/"
+    logs, s3 = aws.client("logs"), aws.client("s3")
+    ops_seed.put_events(logs, WORKER, "api/api/task-late", [ops_seed.seoul_ms(day, 10)])
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{ops_seed.BUCKET}/*/_archived.json",
+    }
+    s3.put_bucket_policy(Bucket=ops_seed.BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+    streams_before = len(logs.describe_log_streams(logGroupName=WORKER)["logStreams"])
+    try:
+        run, calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    finally:
+        s3.delete_bucket_policy(Bucket=ops_seed.BUCKET)
+    line = f"log group {WORKER} day {day}: PutObject failed (403: Forbidden): nothing was deleted"
+    assert run.returncode != 0
+    assert any(line in message for message in run.failure_messages()), run.failure_messages()
+    assert "logs:DeleteLogStream" not in calls["write_calls"]
+    assert len(logs.describe_log_streams(logGroupName=WORKER)["logStreams"]) == streams_before
+    assert line in last_slack_text(aws)
+    late_objects = [key for key in archive_keys(aws) if key.startswith(prefix) and "/api/api/task-late/" in key]
+    assert len(late_objects) == 1, "the export itself completed before the marker write failed"
+    print(
+        f"\nFAULT-ROW | PutObject Forbidden (playbook) | {line} | streams {streams_before} -> "
+        f"{len(logs.describe_log_streams(logGroupName=WORKER)['logStreams'])}, late objects 1"
+    )
+
+    again, again_calls = play(aws, "playbooks/ops/log_archive.yml", "-e", stack_arg)
+    assert again.returncode == 0, again.failure_messages()
+    assert "logs:CreateExportTask" not in again_calls["write_calls"], "the completed export is reused"
+    assert [key for key in archive_keys(aws) if "/api/api/task-late/" in key and key.startswith(prefix)] == late_objects
+    streams = [stream["logStreamName"] for stream in logs.describe_log_streams(logGroupName=WORKER)["logStreams"]]
+    assert "api/api/task-late" not in streams
 
 
 def test_log_archive_of_a_missing_group_fails_before_anything_changes(aws, stack_arg):

@@ -28,3 +28,34 @@ def jasypt_harness(tmp_path_factory: pytest.TempPathFactory) -> jasypt_java.Harn
 def jasypt_vectors() -> dict[str, object]:
     """Vectors made by the real Jasypt library (tests/unit/jasypt_java.py), committed so they run anywhere."""
     return json.loads((DATA_DIR / "jasypt_vectors.json").read_text(encoding="utf-8"))
+
+
+# The classes and methods emulator.patches.logs_export_tasks_as_aws_does replaces.
+LOGS_PATCHED = {
+    "moto.logs.models": {
+        "ExportTask": ("__init__", "to_json"),
+        "LogsBackend": ("create_export_task", "describe_export_tasks", "cancel_export_task"),
+    },
+    "moto.logs.responses": {"LogsResponse": ("create_export_task", "describe_export_tasks")},
+}
+
+
+@pytest.fixture
+def logs_as_aws():
+    """In-process moto with the emulator's export-task patch (AWS's behaviour), undone afterwards."""
+    import importlib
+
+    from emulator import patches
+
+    saved = []
+    for module_name, classes in LOGS_PATCHED.items():
+        module = importlib.import_module(module_name)
+        for class_name, names in classes.items():
+            owner = getattr(module, class_name)
+            saved.extend((owner, name, owner.__dict__[name]) for name in names)
+    patches.logs_export_tasks_as_aws_does()
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)

@@ -6,6 +6,8 @@ replace the clock and count every API call so a test can assert "no write happen
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,3 +71,17 @@ def wrap(client: Any, retry: Any) -> tuple[Any, Recorder]:
 def client_error(code: str, message: str = "", status: int = 400) -> dict[str, Any]:
     """Keyword arguments of Stubber.add_client_error for an AWS error code."""
     return {"service_error_code": code, "service_message": message or code, "http_status_code": status}
+
+
+@contextmanager
+def archive_account(region: str, bucket: str, groups: tuple[str, ...]) -> Iterator[tuple[Any, Any]]:
+    """In-process moto (mock_aws) with the archive bucket and the log groups: (logs, s3) clients."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        logs, s3 = boto3.client("logs", region_name=region), boto3.client("s3", region_name=region)
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        for group in groups:
+            logs.create_log_group(logGroupName=group)
+        yield logs, s3

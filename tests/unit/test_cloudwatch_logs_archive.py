@@ -1,12 +1,14 @@
 """dailyge.infra.cloudwatch_logs_archive: export whole Seoul days, verify, mark, then delete streams.
 
-Behaviour runs against moto's in-process Logs and S3 (mock_aws); the faults moto cannot produce (an
+Behaviour runs against moto's in-process Logs and S3 (mock_aws, with the emulator's export-task
+patch, so exports behave as on AWS); the faults moto cannot produce (an
 export task that fails, is cancelled, never finishes, writes nothing, or the account's one export
 slot being busy) run against botocore's Stubber.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +21,7 @@ from ansible_collections.dailyge.infra.plugins.module_utils import logs_archive 
 from ansible_collections.dailyge.infra.plugins.module_utils.local_days import day_bounds_ms, local_date, zone
 from ansible_collections.dailyge.infra.plugins.module_utils.retrying import retry_decorator
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
-from ops_fakes import FakeClock, Recorder, client_error, wrap
+from ops_fakes import FakeClock, Recorder, archive_account, client_error, wrap
 
 REGION = "ap-northeast-2"
 BUCKET = "dailyge-local-archive"
@@ -69,13 +70,9 @@ class Aws:
 
 
 @pytest.fixture
-def aws() -> Iterator[Aws]:
-    with mock_aws():
-        logs = boto3.client("logs", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        for group in (API, WORKER, "/other/app"):
-            logs.create_log_group(logGroupName=group)
+def aws(logs_as_aws) -> Iterator[Aws]:
+    """moto with the emulator's export-task patch: exports cover [from, to), run in the background."""
+    with archive_account(REGION, BUCKET, (API, WORKER, "/other/app")) as (logs, s3):
         aws = Aws(logs, s3)
         aws.put(API, "api/task-1", at(DAYS[0], 10), at(DAYS[0], 23), at(DAYS[1], 1))  # days 0 and 1
         aws.put(API, "api/task-2", at(DAYS[2], 12))  # day 2 only
@@ -113,7 +110,7 @@ def test_the_export_covers_the_seoul_day_not_the_utc_day(aws):
     first = next(day for day in outcome.days if day.group == API and day.day == DAYS[0])
     start, end = day_bounds_ms(DAYS[0], SEOUL)
     marker = json.loads(aws.s3.get_object(Bucket=BUCKET, Key=first.prefix + engine.MARKER_NAME)["Body"].read())
-    assert (marker["from_ms"], marker["to_ms"]) == (start, end - 1)
+    assert (marker["from_ms"], marker["to_ms"]) == (start, end), "to is exclusive: the start of the next day"
     assert datetime.fromtimestamp(start / 1000, UTC).hour == 15, "00:00 KST is 15:00 UTC the day before"
 
 
@@ -177,6 +174,13 @@ def test_a_missing_bucket_or_group_fails_before_anything_changes(aws):
 
 DAY = DAYS[2]
 START, END = day_bounds_ms(DAY, SEOUL)
+NOW_MS = int(NOW.timestamp() * 1000)
+STREAM = {
+    "logStreamName": "s1",
+    "firstEventTimestamp": START + 1000,
+    "lastEventTimestamp": START + 2000,
+    "lastIngestionTime": START + 3000,
+}
 
 
 class Stubbed:
@@ -197,17 +201,23 @@ class Stubbed:
         self.streams(groups[0])
 
     def streams(self, group: str) -> None:
-        stream = {"logStreamName": "s1", "firstEventTimestamp": START + 1000, "lastEventTimestamp": START + 2000}
+        stream = STREAM
         expected = {"logGroupName": group, "orderBy": ANY, "limit": ANY}
         self.logs.add_response("describe_log_streams", {"logStreams": [stream]}, expected)
 
     def day_start(self) -> None:
         self.s3.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0})  # no marker yet
         self.logs.add_response("filter_log_events", {"events": [{"timestamp": START + 1000, "message": "x"}]})
+        self.logs.add_response("describe_export_tasks", {"exportTasks": []})  # no earlier task of the day
 
     def export_completes(self, task_id: str = "t-1", objects: bool = True) -> None:
         self.logs.add_response(
-            "describe_export_tasks", {"exportTasks": [{"taskId": task_id, "status": {"code": "COMPLETED"}}]}
+            "describe_export_tasks",
+            {
+                "exportTasks": [
+                    {"taskId": task_id, "status": {"code": "COMPLETED"}, "executionInfo": {"creationTime": NOW_MS}}
+                ]
+            },
         )
         contents = [{"Key": f"{prefix(API, DAY)}{task_id}/s1/000000.gz", "Size": 123}] if objects else []
         self.s3.add_response("list_objects_v2", {"IsTruncated": False, "Contents": contents})
@@ -308,6 +318,7 @@ def test_limit_exceeded_twice_then_success_is_archived(monkeypatch):
         },
     )
     stub.logs.add_response("get_log_events", {"events": []})
+    stub.logs.add_response("describe_log_streams", {"logStreams": [STREAM]})  # unchanged since listed
     stub.logs.add_response("delete_log_stream", {}, {"logGroupName": API, "logStreamName": "s1"})
     outcome, logs_calls, _ = stub.run()
     assert [day.state for day in outcome.days] == ["exported"]
@@ -340,7 +351,10 @@ def test_a_stream_whose_last_event_timestamp_is_stale_is_not_deleted():
     stub = Stubbed()
     stub.discovery()
     marker = {"Key": prefix(API, DAY) + engine.MARKER_NAME, "Size": 10}
-    stub.s3.add_response("list_objects_v2", {"IsTruncated": False, "Contents": [marker]})  # archived already
+    exported = {"Key": prefix(API, DAY) + "t-0/s1/000000.gz", "Size": 50}
+    stub.s3.add_response("list_objects_v2", {"IsTruncated": False, "Contents": [marker, exported]})  # archived
+    export = {"task_id": "t-0", "started_ms": NOW_MS, "from_ms": START, "to_ms": END, "objects": 1}
+    stub.s3.add_response("get_object", {"Body": io.BytesIO(json.dumps({"exports": [export]}).encode())})
     stub.logs.add_response(
         "get_log_events",
         {"events": [{"timestamp": day_bounds_ms(TODAY, SEOUL)[0] + 5, "message": "late"}]},
@@ -355,3 +369,11 @@ def test_a_stream_whose_last_event_timestamp_is_stale_is_not_deleted():
     outcome, logs_calls, s3_calls = stub.run()
     assert outcome.deleted_streams == [] and outcome.kept_streams == 1
     assert logs_calls.writes == [] and s3_calls.writes == []
+
+
+def test_a_cutoff_after_today_is_refused_before_anything_changes(aws):
+    """A day still being written is never exported (its late events would all be late)."""
+    with pytest.raises(engine.ArchiveError, match=f"cutoff_date {TODAY + timedelta(days=1)} is after today"):
+        aws.run(cutoff=TODAY + timedelta(days=1))
+    assert aws.keys() == []
+    assert aws.streams(API) == ["api/task-1", "api/task-2", "api/task-live"]

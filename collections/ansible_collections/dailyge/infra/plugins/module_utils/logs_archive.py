@@ -4,33 +4,50 @@
 
 The engine of the `dailyge.infra.cloudwatch_logs_archive` module, kept free of Ansible so tests
 drive it with moto or botocore's Stubber. Clients are wrapped by amazon.aws's
-`RetryingBotoClientWrapper` (calls pass `aws_retry=True`).
+`RetryingBotoClientWrapper` with the collection's one retry policy (`module_utils.retrying`):
+every call passes `aws_retry=True`, so throttling of any API is retried with backoff.
 
-For every log group, every whole day (in the given time zone) before the cutoff that still has
-log streams and no marker object is exported with one CreateExportTask to
-`s3://<bucket>/<prefix><group>/<YYYY>/<MM>/<DD>/`, strictly one task at a time (the account runs
-one: `LimitExceededException` means wait and retry). The task is polled with backoff until
-`COMPLETED`; the objects it wrote are listed; only then a marker `_archived.json` is written for the
-day. A day without any event gets a marker without an export. Only when every export of the run
-succeeded are streams deleted: those whose last event is before the cutoff, whose every day has a
-marker, and that (read again) hold no event at or after the cutoff. `FAILED`, `CANCELLED`, a timeout
-or a completed task that wrote no object stops the run: nothing is deleted, and the message names
-the group and the day.
+For every log group, every whole day D (in the given time zone) before the cutoff that still has
+log streams and no marker object is exported with one CreateExportTask covering
+`[start of D, start of D+1)` to `s3://<bucket>/<prefix><group>/<YYYY>/<MM>/<DD>/`, strictly one
+task at a time (the account runs one: `LimitExceededException` means wait and retry). The task is
+polled with backoff until `COMPLETED`; the objects under its folder (`<day prefix><taskId>/`) are
+listed; only then is the marker `_archived.json` written. It records every export of the day
+(`exports`: task id, when it started, range, stream prefix, objects). A day without any event gets a
+marker without an export.
+
+A re-run converges to one copy: an export task of this job for the same day (found with
+DescribeExportTasks) that is still running is waited for, and one that completed with its objects in
+place is reused instead of exporting again.
+
+A log stream is deleted only when every one of its events is inside a verified export of its day
+that started after the event was ingested: either an export that started after the stream's
+`lastIngestionTime` and holds an object of the stream, or - read event by event - each event's
+`ingestionTime` before such an export. Events of an archived day ingested after its export (late
+events) are exported again, per stream (`logStreamNamePrefix`), into a new task folder under the
+day's prefix; the marker gets the new export; only then may the stream go. Right before a stream is
+deleted it is described again: a stream that was written meanwhile stays.
+
+Any failure before the deletions (an export `FAILED` or `CANCELLED`, a timeout, a completed task
+without objects, the export slot busy for too long, an AWS error such as PutObject `Forbidden`)
+stops the run with one line naming the log group and the day, and nothing is deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
 try:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # pragma: no cover - AnsibleAWSModule reports the missing botocore itself
-    ClientError = Exception
+    BotoCoreError = ClientError = Exception
 
 from ansible_collections.dailyge.infra.plugins.module_utils.local_days import (
     day_bounds_ms,
@@ -43,7 +60,10 @@ from ansible_collections.dailyge.infra.plugins.module_utils.waiting import Clock
 
 MARKER_NAME = "_archived.json"
 WRITE_TEST_OBJECT = "aws-logs-write-test"
+TASK_NAME_PREFIX = "dailyge-archive "
+STREAM_SEPARATOR = " stream "
 TERMINAL_FAILURES = ("FAILED", "CANCELLED")
+ACTIVE = ("PENDING", "RUNNING")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 GLOB_CHARS = "*?["
 
@@ -73,10 +93,45 @@ class Stream:
     name: str
     first_ms: int | None
     last_ms: int | None
+    ingested_ms: int | None = None  # lastIngestionTime
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Stream:
-        return cls(data["logStreamName"], data.get("firstEventTimestamp"), data.get("lastEventTimestamp"))
+        return cls(
+            data["logStreamName"],
+            data.get("firstEventTimestamp"),
+            data.get("lastEventTimestamp"),
+            data.get("lastIngestionTime"),
+        )
+
+
+@dataclass
+class Export:
+    """One export task of a day: what it covers, when it started, and the objects it left."""
+
+    task_id: str
+    started_ms: int
+    from_ms: int
+    to_ms: int
+    stream: str | None = None  # logStreamNamePrefix; None: the whole group
+    objects: int = 0
+    bytes: int = 0
+    streams: frozenset[str] = frozenset()  # streams with an object under the task's folder, as listed
+    verified: bool = False
+
+    def covers(self, stream: str) -> bool:
+        return self.verified and stream in self.streams and (self.stream is None or stream.startswith(self.stream))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "started_ms": self.started_ms,
+            "from_ms": self.from_ms,
+            "to_ms": self.to_ms,
+            "stream_prefix": self.stream,
+            "objects": self.objects,
+            "bytes": self.bytes,
+        }
 
 
 @dataclass
@@ -88,6 +143,9 @@ class Day:
     task_id: str | None = None
     objects: int = 0
     bytes: int = 0
+    reused: bool = False
+    exports: list[Export] = field(default_factory=list)
+    keys: dict[str, int] = field(default_factory=dict)  # every object under the prefix, as last listed
 
     @property
     def label(self) -> str:
@@ -102,6 +160,7 @@ class Day:
             "task_id": self.task_id,
             "objects": self.objects,
             "bytes": self.bytes,
+            "reused": self.reused,
         }
 
 
@@ -109,6 +168,7 @@ class Day:
 class Outcome:
     groups: list[str] = field(default_factory=list)
     days: list[Day] = field(default_factory=list)
+    late: list[dict[str, Any]] = field(default_factory=list)
     deleted_streams: list[dict[str, str]] = field(default_factory=list)
     kept_streams: int = 0
 
@@ -119,7 +179,7 @@ class Outcome:
 
     @property
     def changed(self) -> bool:
-        return bool(self.written or self.deleted_streams)
+        return bool(self.written or self.late or self.deleted_streams)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +187,7 @@ class Outcome:
             "exported": [day.as_dict() for day in self.days if day.state == "exported"],
             "empty_days": [day.as_dict() for day in self.days if day.state == "empty"],
             "already_archived": [day.as_dict() for day in self.days if day.state == "archived"],
+            "late_exports": self.late,
             "deleted_streams": self.deleted_streams,
             "kept_streams": self.kept_streams,
         }
@@ -247,20 +308,109 @@ def list_keys(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
-def start_export(logs: Any, day: Day, bucket: str, tz: tzinfo, options: Options, clock: Clock) -> str:
+def stream_events(logs: Any, group: str, stream: str, start_ms: int, end_ms: int) -> Iterator[dict[str, Any]]:
+    """Every event of one stream in [start_ms, end_ms), with its ingestionTime."""
+    kwargs: dict[str, Any] = {
+        "logGroupName": group,
+        "logStreamNames": [stream],
+        "startTime": start_ms,
+        "endTime": end_ms - 1,
+    }
+    while True:
+        page = logs.filter_log_events(aws_retry=True, **kwargs)
+        yield from page.get("events", [])
+        token = page.get("nextToken")
+        if not token or token == kwargs.get("nextToken"):
+            return
+        kwargs["nextToken"] = token
+
+
+@contextlib.contextmanager
+def naming(outcome: Outcome, where: str, failed: dict[str, Any], tail: str = "nothing was deleted") -> Iterator[None]:
+    """Any failure inside: one line `<where>: <what failed>: <tail>`, with what was done so far."""
+    try:
+        yield
+    except ArchiveError as exc:
+        exc.result = outcome.as_dict() | failed
+        raise
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        operation = getattr(exc, "operation_name", "an AWS call")
+        what = f"{operation} failed ({error.get('Code', '?')}: {error.get('Message') or 'no message'})"
+        raise ArchiveError(f"{where}: {what}: {tail}", outcome.as_dict() | failed) from exc
+    except BotoCoreError as exc:
+        raise ArchiveError(f"{where}: {exc}: {tail}", outcome.as_dict() | failed) from exc
+
+
+def naming_the_day(outcome: Outcome, day: Day) -> contextlib.AbstractContextManager[None]:
+    """Any failure while a day is handled: one line naming the group and the day; nothing is deleted."""
+    return naming(outcome, f"log group {day.group} day {day.day}", {"failed_day": day.as_dict()})
+
+
+def task_name(day: Day, stream: str | None) -> str:
+    name = f"{TASK_NAME_PREFIX}{day.label}"
+    return (name + STREAM_SEPARATOR + stream if stream else name)[:512]
+
+
+def status_of(task: dict[str, Any]) -> str:
+    return str(task.get("status", {}).get("code", "")).upper()
+
+
+class Tasks:
+    """The account's export tasks (DescribeExportTasks), listed once, when a day first needs an export."""
+
+    def __init__(self, logs: Any, bucket: str) -> None:
+        self.logs, self.bucket = logs, bucket
+        self._tasks: list[dict[str, Any]] | None = None
+
+    def listed(self) -> list[dict[str, Any]]:
+        if self._tasks is None:
+            self._tasks = []
+            kwargs: dict[str, Any] = {}
+            while True:
+                page = self.logs.describe_export_tasks(aws_retry=True, **kwargs)
+                self._tasks.extend(page.get("exportTasks", []))
+                token = page.get("nextToken")
+                if not token or token == kwargs.get("nextToken"):
+                    break
+                kwargs["nextToken"] = token
+        return self._tasks
+
+    def find(self, day: Day, start_ms: int, end_ms: int, stream: str | None) -> dict[str, Any] | None:
+        """This job's task of the day (and stream): a running one first, else the newest completed one."""
+        mine = [
+            task
+            for task in self.listed()
+            if task.get("taskName") == task_name(day, stream)
+            and task.get("logGroupName") == day.group
+            and task.get("destination") == self.bucket
+            and task.get("destinationPrefix") == day.prefix.rstrip("/")
+            and (task.get("from"), task.get("to")) == (start_ms, end_ms)
+            and status_of(task) in (*ACTIVE, "COMPLETED")
+        ]
+        mine.sort(key=lambda task: (status_of(task) in ACTIVE, started_ms(task) or 0), reverse=True)
+        return mine[0] if mine else None
+
+
+def started_ms(task: dict[str, Any]) -> int | None:
+    return task.get("executionInfo", {}).get("creationTime")
+
+
+def start_export(logs: Any, day: Day, stream: str | None, span: tuple[int, int], options: Options, clock: Clock) -> str:
     """CreateExportTask, waiting for the account's one export slot on LimitExceededException."""
-    start_ms, end_ms = day_bounds_ms(day.day, tz)
 
     def attempt() -> str | None:
+        kwargs: dict[str, Any] = {"logStreamNamePrefix": stream} if stream else {}
         try:
             answer = logs.create_export_task(
                 aws_retry=True,
-                taskName=f"dailyge-archive {day.label}"[:512],
+                taskName=task_name(day, stream),
                 logGroupName=day.group,
-                fromTime=start_ms,
-                to=end_ms - 1,
-                destination=bucket,
+                fromTime=span[0],
+                to=span[1],  # exclusive: the start of the next day
+                destination=options.bucket,
                 destinationPrefix=day.prefix.rstrip("/"),
+                **kwargs,
             )
         except ClientError as exc:
             if error_code(exc) == "LimitExceededException":
@@ -273,81 +423,169 @@ def start_export(logs: Any, day: Day, bucket: str, tz: tzinfo, options: Options,
     except WaitTimeoutError as exc:
         raise ArchiveError(
             f"log group {day.group} day {day.day}: another export task held the account's only slot for "
-            f"{options.slot_timeout:.0f} s: nothing was deleted"
+            f"{options.slot_timeout:.0f} s (LimitExceededException): nothing was deleted"
         ) from exc
     return str(task_id)
 
 
-def wait_export(logs: Any, day: Day, options: Options, clock: Clock) -> None:
-    """Poll DescribeExportTasks with backoff until COMPLETED; ArchiveError on anything else."""
+def wait_export(logs: Any, day: Day, task_id: str, options: Options, clock: Clock) -> dict[str, Any]:
+    """Poll DescribeExportTasks with backoff until COMPLETED; the task; ArchiveError on anything else."""
 
-    def status() -> dict[str, Any]:
-        tasks = logs.describe_export_tasks(aws_retry=True, taskId=day.task_id).get("exportTasks", [])
-        return tasks[0].get("status", {}) if tasks else {"code": "MISSING", "message": "task not found"}
+    def task() -> dict[str, Any]:
+        tasks = logs.describe_export_tasks(aws_retry=True, taskId=task_id).get("exportTasks", [])
+        return tasks[0] if tasks else {"status": {"code": "MISSING", "message": "task not found"}}
 
     def settled(value: dict[str, Any]) -> bool:
-        return str(value.get("code", "")).upper() in ("COMPLETED", "MISSING", *TERMINAL_FAILURES)
+        return status_of(value) in ("COMPLETED", "MISSING", *TERMINAL_FAILURES)
 
     try:
-        final = wait_for(status, settled, clock, options.export_timeout, 2.0, options.max_poll_interval)
+        final = wait_for(task, settled, clock, options.export_timeout, 2.0, options.max_poll_interval)
     except WaitTimeoutError as exc:
-        code = exc.last.get("code", "?") if isinstance(exc.last, dict) else "?"
+        code = status_of(exc.last) if isinstance(exc.last, dict) else "?"
         raise ArchiveError(
-            f"log group {day.group} day {day.day}: export task {day.task_id} still {code} after "
+            f"log group {day.group} day {day.day}: export task {task_id} still {code} after "
             f"{options.export_timeout:.0f} s: nothing was deleted"
         ) from exc
-    code = str(final.get("code", "")).upper()
+    code = status_of(final)
     if code != "COMPLETED":
-        reason = final.get("message") or code
+        reason = final.get("status", {}).get("message") or code
         raise ArchiveError(
-            f"log group {day.group} day {day.day}: export task {day.task_id} ended {code} ({reason}): "
-            "nothing was deleted"
+            f"log group {day.group} day {day.day}: export task {task_id} ended {code} ({reason}): nothing was deleted"
         )
-
-
-def archive_day(
-    logs: Any, s3: Any, day: Day, before: dict[str, int], options: Options, tz: tzinfo, clock: Clock
-) -> None:
-    """Export one day, verify the objects that were not under its prefix `before`, write its marker."""
-    day.task_id = start_export(logs, day, options.bucket, tz, options, clock)
-    wait_export(logs, day, options, clock)
-    after = list_keys(s3, options.bucket, day.prefix)
-    new = {key: size for key, size in after.items() if key not in before and not ignored_key(key)}
-    if not new:
-        raise ArchiveError(
-            f"log group {day.group} day {day.day}: export task {day.task_id} completed but no object arrived "
-            f"under s3://{options.bucket}/{day.prefix}: nothing was deleted"
-        )
-    day.objects, day.bytes = len(new), sum(new.values())
-    write_marker(s3, day, options, tz, clock)
-    day.state = "exported"
+    return final
 
 
 def ignored_key(key: str) -> bool:
     return key.endswith(("/" + MARKER_NAME, WRITE_TEST_OBJECT))
 
 
-def write_marker(s3: Any, day: Day, options: Options, tz: tzinfo, clock: Clock) -> None:
-    start_ms, end_ms = day_bounds_ms(day.day, tz)
+def listed_export(day: Day, task_id: str, started: int, span: tuple[int, int], stream: str | None) -> Export:
+    """The export as S3 holds it now: the objects under `<day prefix><task_id>/` (day.keys)."""
+    folder = f"{day.prefix}{task_id}/"
+    objects = {key: size for key, size in day.keys.items() if key.startswith(folder) and not ignored_key(key)}
+    streams = frozenset(key[len(folder) :].rsplit("/", 1)[0] for key in objects)
+    return Export(
+        task_id, started, span[0], span[1], stream, len(objects), sum(objects.values()), streams, bool(objects)
+    )
+
+
+def export_day(
+    logs: Any,
+    s3: Any,
+    day: Day,
+    ctx: Context,
+    stream: str | None = None,
+    newer_than: int | None = None,
+) -> Export:
+    """Export the day (or one stream of it), or reuse this job's task of it; verify its objects in S3.
+
+    A task of the day still running (an earlier run stopped while it waited) is waited for; a
+    completed one whose objects are all in place, and that started after `newer_than`, is reused.
+    Where AWS does not say when a task started, the end of the day is taken (it cannot have started
+    earlier), so an event ingested later is never taken for exported.
+    """
+    span = day_bounds_ms(day.day, ctx.tz)
+    task = ctx.tasks.find(day, *span, stream)
+    reused: Export | None = None
+    if task and status_of(task) in ACTIVE:
+        final = wait_export(logs, day, task["taskId"], ctx.options, ctx.clock)
+        day.keys = list_keys(s3, ctx.options.bucket, day.prefix)
+        reused = listed_export(day, task["taskId"], started_ms(final) or span[1], span, stream)
+    elif task and (started_ms(task) or span[1]) > (newer_than if newer_than is not None else -1):
+        reused = listed_export(day, task["taskId"], started_ms(task) or span[1], span, stream)
+    if reused and reused.verified and (stream is None or stream in reused.streams):
+        day.reused = True
+        return reused
+    before = to_ms(ctx.clock.now())
+    task_id = start_export(logs, day, stream, span, ctx.options, ctx.clock)
+    final = wait_export(logs, day, task_id, ctx.options, ctx.clock)
+    day.keys = list_keys(s3, ctx.options.bucket, day.prefix)
+    export = listed_export(day, task_id, started_ms(final) or before, span, stream)
+    if not export.verified or (stream is not None and stream not in export.streams):
+        what = f"no object of stream {stream}" if stream else "no object"
+        raise ArchiveError(
+            f"log group {day.group} day {day.day}: export task {task_id} completed but {what} arrived "
+            f"under s3://{ctx.options.bucket}/{day.prefix}{task_id}/: nothing was deleted"
+        )
+    return export
+
+
+def write_marker(s3: Any, day: Day, ctx: Context) -> None:
+    start_ms, end_ms = day_bounds_ms(day.day, ctx.tz)
     body = {
         "log_group": day.group,
         "day": day.day.isoformat(),
-        "timezone": str(tz),
+        "timezone": str(ctx.tz),
         "from_ms": start_ms,
-        "to_ms": end_ms - 1,
-        "export_task_id": day.task_id,
-        "objects": day.objects,
-        "bytes": day.bytes,
-        "archived_at": clock.now().isoformat(timespec="seconds"),
+        "to_ms": end_ms,  # exclusive: the start of the next day
+        "export_task_id": day.exports[0].task_id if day.exports else None,
+        "objects": sum(export.objects for export in day.exports),
+        "bytes": sum(export.bytes for export in day.exports),
+        "exports": [export.as_dict() for export in day.exports],
+        "archived_at": ctx.clock.now().isoformat(timespec="seconds"),
         "archived_by": "dailyge.infra.cloudwatch_logs_archive",
     }
     s3.put_object(
         aws_retry=True,
-        Bucket=options.bucket,
+        Bucket=ctx.options.bucket,
         Key=day.prefix + MARKER_NAME,
         Body=json.dumps(body, indent=2).encode(),
         ContentType="application/json",
     )
+
+
+def read_marker(s3: Any, day: Day, ctx: Context) -> list[Export]:
+    """The exports a marker records, each as S3 holds it now (verified only with all its objects in place).
+
+    A marker of an older version records one export and not when it started: the day had ended
+    before it ran, so the end of the day is taken as its start (events ingested later are late).
+    """
+    body = s3.get_object(aws_retry=True, Bucket=ctx.options.bucket, Key=day.prefix + MARKER_NAME)["Body"].read()
+    try:
+        marker = json.loads(body)
+    except ValueError:
+        return []  # unreadable: every stream of the day is read event by event
+    start_ms, end_ms = day_bounds_ms(day.day, ctx.tz)
+    recorded = marker.get("exports")
+    if recorded is None and marker.get("export_task_id"):
+        recorded = [
+            {
+                "task_id": marker["export_task_id"],
+                "started_ms": end_ms,
+                "from_ms": marker.get("from_ms", start_ms),
+                "to_ms": marker.get("to_ms", end_ms - 1),
+                "objects": marker.get("objects", 1),
+            }
+        ]
+    exports = []
+    for item in recorded or []:
+        span = (int(item.get("from_ms", start_ms)), int(item.get("to_ms", end_ms)))
+        export = listed_export(day, str(item["task_id"]), int(item["started_ms"]), span, item.get("stream_prefix"))
+        export.verified = export.verified and export.objects >= int(item.get("objects") or 1)
+        exports.append(export)
+    return exports
+
+
+def uncovered(logs: Any, group: str, stream: Stream, day: Day, tz: tzinfo) -> bool:
+    """Whether an event of the stream in the day is in no verified export that started after its ingestion.
+
+    Without reading: an export of the whole day holding the stream's object, started after the
+    stream's last ingestion, covers every event. Otherwise the day's events are read one by one.
+    """
+    exports = [export for export in day.exports if export.covers(stream.name)]
+    start_ms, end_ms = day_bounds_ms(day.day, tz)
+    if stream.ingested_ms is not None and any(
+        export.from_ms <= start_ms and export.to_ms >= end_ms and export.started_ms > stream.ingested_ms
+        for export in exports
+    ):
+        return False
+    for event in stream_events(logs, group, stream.name, start_ms, end_ms):
+        timestamp, ingested = event["timestamp"], event.get("ingestionTime")
+        if ingested is None or not any(
+            export.from_ms <= timestamp < export.to_ms and export.started_ms > ingested for export in exports
+        ):
+            return True
+    return False
 
 
 def events_since(logs: Any, group: str, stream: str, start_ms: int) -> bool:
@@ -358,56 +596,110 @@ def events_since(logs: Any, group: str, stream: str, start_ms: int) -> bool:
     return bool(page.get("events"))
 
 
-def deletable(stream: Stream, archived: set[date], cutoff_ms: int, tz: tzinfo) -> bool:
-    if stream.first_ms is None or stream.last_ms is None or stream.last_ms >= cutoff_ms:
-        return False
-    return all(day in archived for day in days_spanned(stream.first_ms, stream.last_ms, tz))
+def unchanged(logs: Any, group: str, stream: Stream) -> bool:
+    """Whether the stream, described again, got no event since it was listed."""
+    page = logs.describe_log_streams(aws_retry=True, logGroupName=group, logStreamNamePrefix=stream.name)
+    now = next((item for item in page.get("logStreams", []) if item["logStreamName"] == stream.name), None)
+    return now is not None and Stream.from_api(now) == stream
+
+
+def stream_days(stream: Stream, cutoff_ms: int, tz: tzinfo) -> list[date]:
+    """The days before the cutoff from the stream's first to its last event."""
+    if stream.first_ms is None or stream.first_ms >= cutoff_ms:
+        return []
+    return days_spanned(stream.first_ms, min(stream.last_ms or stream.first_ms, cutoff_ms - 1), tz)
+
+
+@dataclass
+class Context:
+    options: Options
+    tz: tzinfo
+    clock: Clock
+    tasks: Tasks
+    check_mode: bool
+
+
+def archive_day(logs: Any, s3: Any, day: Day, ctx: Context) -> None:
+    """Mark the day archived (marker present), empty (marker only) or exported (export, verify, marker)."""
+    day.keys = list_keys(s3, ctx.options.bucket, day.prefix)  # the marker, or what an earlier try left
+    if day.prefix + MARKER_NAME in day.keys:
+        day.state = "archived"
+        day.exports = read_marker(s3, day, ctx)
+    elif not has_events(logs, day.group, *day_bounds_ms(day.day, ctx.tz)):
+        day.state = "empty"
+        if not ctx.check_mode:
+            write_marker(s3, day, ctx)
+    elif ctx.check_mode:
+        day.state = "exported"  # what the run would do
+    else:
+        export = export_day(logs, s3, day, ctx)
+        day.exports = [export]
+        day.task_id, day.objects, day.bytes = export.task_id, export.objects, export.bytes
+        write_marker(s3, day, ctx)
+        day.state = "exported"
+
+
+def export_late_events(logs: Any, s3: Any, stream: Stream, day: Day, ctx: Context, outcome: Outcome) -> bool:
+    """Export a stream's events of the day that no verified export holds; whether it is covered now."""
+    if ctx.check_mode and day.state == "exported":
+        return True  # the export the run would make starts after every ingestion seen
+    if not uncovered(logs, day.group, stream, day, ctx.tz):
+        return True
+    late = {"group": day.group, "day": day.day.isoformat(), "stream": stream.name, "day_state": day.state}
+    if ctx.check_mode:
+        outcome.late.append(late | {"task_id": None, "objects": 0})
+        return True
+    export = export_day(logs, s3, day, ctx, stream=stream.name, newer_than=stream.ingested_ms)
+    day.exports.append(export)
+    write_marker(s3, day, ctx)
+    outcome.late.append(late | {"task_id": export.task_id, "objects": export.objects, "bytes": export.bytes})
+    return not uncovered(logs, day.group, stream, day, ctx.tz)
 
 
 def run(logs: Any, s3: Any, options: Options, tz: tzinfo, clock: Clock, check_mode: bool) -> Outcome:
     """Archive and clean up every matching group; ArchiveError (nothing deleted) on any failed day."""
     validate(options)
-    cutoff = options.cutoff or local_date(clock.now(), tz)
+    today = local_date(clock.now(), tz)
+    cutoff = options.cutoff or today
+    if cutoff > today:
+        raise ArchiveError(f"cutoff_date {cutoff} is after today ({today} in {tz}): a day still being written")
     cutoff_ms = to_ms(day_start(cutoff, tz))
     require_bucket(s3, options.bucket)
     outcome = Outcome(groups=resolve_groups(logs, options.log_groups))
-    streams_by_group: dict[str, list[Stream]] = {}
-    archived_by_group: dict[str, set[date]] = {}
+    ctx = Context(options, tz, clock, Tasks(logs, options.bucket), check_mode)
+    candidates: list[tuple[str, Stream]] = []
 
     for group in outcome.groups:
-        streams = streams_by_group[group] = list_streams(logs, group)
-        archived = archived_by_group[group] = set()
+        with naming(outcome, f"log group {group}", {}):
+            streams = list_streams(logs, group)
+        days: dict[date, Day] = {}
         for day_date in candidate_days(streams, cutoff_ms, tz):
-            day = Day(group, day_date, day_prefix(options, group, day_date))
+            day = days[day_date] = Day(group, day_date, day_prefix(options, group, day_date))
             outcome.days.append(day)
-            present = list_keys(s3, options.bucket, day.prefix)  # the marker, or what an earlier try left
-            if day.prefix + MARKER_NAME in present:
-                day.state = "archived"
-            elif not has_events(logs, group, *day_bounds_ms(day_date, tz)):
-                day.state = "empty"
-                if not check_mode:
-                    write_marker(s3, day, options, tz, clock)
-            elif check_mode:
-                day.state = "exported"  # what the run would do
+            with naming_the_day(outcome, day):
+                archive_day(logs, s3, day, ctx)
+        for stream in streams:
+            covered = True
+            for day_date in stream_days(stream, cutoff_ms, tz):
+                with naming_the_day(outcome, days[day_date]):
+                    covered = export_late_events(logs, s3, stream, days[day_date], ctx, outcome) and covered
+            if covered and stream.last_ms is not None and stream.last_ms < cutoff_ms:
+                candidates.append((group, stream))
             else:
-                try:
-                    archive_day(logs, s3, day, present, options, tz, clock)
-                except ArchiveError as exc:
-                    exc.result = outcome.as_dict() | {"failed_day": day.as_dict()}
-                    raise
-            archived.add(day_date)
+                outcome.kept_streams += 1
 
     if options.delete_streams:
-        for group in outcome.groups:
-            for stream in streams_by_group[group]:
-                if not deletable(stream, archived_by_group[group], cutoff_ms, tz) or events_since(
-                    logs, group, stream.name, cutoff_ms
-                ):
+        for group, stream in candidates:
+            deleted = f"{len(outcome.deleted_streams)} archived streams were deleted before, the others kept"
+            with naming(outcome, f"log group {group} stream {stream.name}", {}, deleted):
+                if events_since(logs, group, stream.name, cutoff_ms) or not unchanged(logs, group, stream):
                     outcome.kept_streams += 1
                     continue
                 if not check_mode:
                     delete_stream(logs, group, stream.name)
-                outcome.deleted_streams.append({"group": group, "stream": stream.name})
+            outcome.deleted_streams.append({"group": group, "stream": stream.name})
+    else:
+        outcome.kept_streams += len(candidates)
     return outcome
 
 

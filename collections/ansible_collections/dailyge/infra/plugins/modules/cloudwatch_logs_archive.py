@@ -10,15 +10,27 @@ version_added: 0.1.0
 description:
   - For each log group matching O(log_groups), exports every whole day in O(timezone) before the cutoff
     that is not archived yet to C(s3://<bucket>/<prefix><group>/<YYYY>/<MM>/<DD>/) (the group name
-    without its leading C(/)).
+    without its leading C(/)). The export runs from the start of the day to the start of the next day;
+    C(to) is exclusive, as CloudWatch Logs exports only events with C(from <= timestamp < to).
   - Runs one export task at a time - the account allows one active task, so on C(LimitExceededException)
     it waits for the slot and retries - and polls C(DescribeExportTasks) with backoff until C(COMPLETED).
-  - Verifies that the task wrote objects under the day's prefix, then writes the marker object
-    C(_archived.json) for the day. A day without any event gets a marker without an export.
-  - Only after every export of the run succeeded, deletes the log streams whose last event is before the
-    cutoff, whose days all have a marker, and that hold no event at or after the cutoff when read again.
-  - On C(FAILED), C(CANCELLED), a timeout, or a task that wrote no object, deletes nothing and fails with a
-    message naming the log group and the day. Days archived before the failure keep their markers.
+  - Verifies that the task wrote objects under its folder C(<day prefix><taskId>/), then writes the marker
+    object C(_archived.json) for the day, which records every export of the day (C(exports) - task id,
+    start time, range, stream prefix, objects). A day without any event gets a marker without an export.
+  - Re-runs converge to one copy - a task of this job for the same day that is still running is waited
+    for, and one that completed with its objects in place is reused instead of exporting again.
+  - Late events - events of an archived day ingested after its export - are exported again per log
+    stream (C(logStreamNamePrefix)) into a new task folder under the day's prefix, verified, and added
+    to the marker (RV(late_exports)).
+  - Only after every export of the run succeeded, deletes a log stream whose last event is before the
+    cutoff and every event of which is inside a verified export that started after the event was
+    ingested (after the stream's C(lastIngestionTime), or checked event by event against
+    C(ingestionTime)); a stream that got an event since it was listed stays.
+  - On C(FAILED), C(CANCELLED), a timeout, a task that wrote no object, the export slot busy past
+    O(slot_timeout), or an AWS error (such as C(PutObject) C(AccessDenied)), deletes nothing and fails
+    with one line naming the log group and the day and saying that nothing was deleted. Days archived
+    before the failure keep their markers.
+  - Every call is retried on throttling with the collection's retry policy (jittered backoff).
   - Running again after a success changes nothing. Check mode only reads and returns what would be
     exported and deleted.
 options:
@@ -63,6 +75,10 @@ options:
     default: 30
 notes:
   - The bucket policy must let C(logs.<region>.amazonaws.com) write to the bucket (GetBucketAcl, PutObject).
+  - A stream that was still written when one of its days was exported is read again (C(FilterLogEvents),
+    that stream and day) on each run until it is deleted, to tell late events from exported ones.
+  - Late events are exported with the stream's name as C(logStreamNamePrefix), so streams whose names
+    start with it are exported again too - a second copy of some events, never a lost one.
 author:
   - Dailyge infrastructure team
 extends_documentation_fragment:
@@ -97,7 +113,7 @@ exported:
   type: list
   elements: dict
   sample: [{"group": "/ecs/dailyge-api", "day": "2026-11-26", "prefix": "ecs/dailyge-api/2026/11/26/",
-            "state": "exported", "task_id": "5f0c...", "objects": 3, "bytes": 18231}]
+            "state": "exported", "task_id": "5f0c...", "objects": 3, "bytes": 18231, "reused": false}]
 empty_days:
   description: Days before the cutoff without any event; they get a marker without an export.
   returned: always
@@ -108,6 +124,15 @@ already_archived:
   returned: always
   type: list
   elements: dict
+late_exports:
+  description:
+    - Streams whose events of an already marked day were not in a verified export (late events), exported
+      again per stream (in check mode, that would be; then RV(late_exports[].task_id) is null).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"group": "/ecs/dailyge-api", "day": "2026-11-26", "stream": "api/api/0a1b2c", "day_state": "archived",
+            "task_id": "9e1d...", "objects": 1, "bytes": 812}]
 deleted_streams:
   description: Log streams deleted (in check mode, that would be deleted).
   returned: always
@@ -115,7 +140,7 @@ deleted_streams:
   elements: dict
   sample: [{"group": "/ecs/dailyge-api", "stream": "api/api/0a1b2c"}]
 kept_streams:
-  description: Log streams left in place (events at or after the cutoff, or days not archived).
+  description: Log streams left in place (events at or after the cutoff, events not in a verified export, or written meanwhile).
   returned: always
   type: int
 failed_day:
@@ -164,10 +189,11 @@ def options_from(params: dict) -> engine.Options:
 def diff_of(outcome: engine.Outcome) -> dict:
     archived = sorted(day.label for day in outcome.days if day.state == "archived")
     written = sorted(day.label for day in outcome.written)
+    late = [f"{item['group']} {item['day']} {item['stream']}" for item in outcome.late]
     deleted = [f"{item['group']} {item['stream']}" for item in outcome.deleted_streams]
     return {
-        "before": {"archived_days": archived, "deleted_streams": []},
-        "after": {"archived_days": sorted(archived + written), "deleted_streams": deleted},
+        "before": {"archived_days": archived, "late_exports": [], "deleted_streams": []},
+        "after": {"archived_days": sorted(archived + written), "late_exports": late, "deleted_streams": deleted},
     }
 
 
@@ -185,7 +211,7 @@ def main() -> None:
     try:
         outcome = engine.run(logs, s3, options, tz, Clock(), module.check_mode)
     except engine.ArchiveError as exc:
-        written = exc.result.get("exported", []) + exc.result.get("empty_days", [])
+        written = exc.result.get("exported", []) + exc.result.get("empty_days", []) + exc.result.get("late_exports", [])
         module.fail_json(msg=str(exc), changed=bool(written), **exc.result)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         module.fail_json_aws(exc, msg="CloudWatch Logs or S3 call failed while archiving")
