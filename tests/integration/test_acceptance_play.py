@@ -283,7 +283,7 @@ def test_every_failed_check_is_reported_and_the_run_fails(world: World):
     acceptance_stack.break_autoscaling_target(world.client, world.stack)
     acceptance_stack.break_snapshot(world.client, world.stack)
     acceptance_stack.break_host_rule(world.client, world.stack)
-    world.prometheus.set(down={"redis": "connection refused"}, missing=("mongodb",))
+    world.prometheus.set(down={"redis": "connection refused"}, missing=("mysqld",))
     run = world.run()
     assert run.returncode != 0
     failed = sorted(name for name, status in statuses(run).items() if status == "failed")
@@ -294,7 +294,7 @@ def test_every_failed_check_is_reported_and_the_run_fails(world: World):
             "Daily snapshot of dailyge-qa-db younger than 26 h",
             "ALB host rule api-docs.dailyge.example",
             "Prometheus job redis healthy",
-            "Prometheus job mongodb healthy",
+            "Prometheus job mysqld healthy",
         ]
     )
     [message] = [text for text in run.failure_messages() if "acceptance check(s) failed" in text]

@@ -11,7 +11,7 @@ import importlib
 import pytest
 import yaml
 
-MODULES = ["rds_snapshot", "cloudwatch_logs_archive"]
+MODULES = ["rds_snapshot", "cloudwatch_logs_archive", "security_group_exclusive_rules"]
 
 
 def load(name: str):

@@ -386,3 +386,15 @@ output "monitoring_security_group_id" {
   description = "Security group of the monitoring instance."
   value       = module.security_groups.monitoring_security_group_id
 }
+
+# --- Security groups -----------------------------------------------------------------------------
+
+output "security_group_ids" {
+  description = "ID of every security group of the environment, by role (alb, ecs_hosts, rds, monitoring)."
+  value       = module.security_groups.security_group_ids
+}
+
+output "security_group_managed_rule_ids" {
+  description = "Rule IDs (sgr-...) Terraform manages on those groups: any other rule is drift, revoked by a deploy."
+  value       = module.security_groups.managed_rule_ids
+}

@@ -419,3 +419,35 @@ resource "aws_ecs_service" "api" {
 
   depends_on = [aws_ecs_cluster_capacity_providers.this]
 }
+
+# The attachments and inline policies above are members; these make them the whole set of each role,
+# so a policy attached or put by hand is drift in every plan and removed by the next apply.
+resource "aws_iam_role_policy_attachments_exclusive" "host" {
+  role_name   = aws_iam_role.host.name
+  policy_arns = [for attachment in aws_iam_role_policy_attachment.host : attachment.policy_arn]
+}
+
+resource "aws_iam_role_policies_exclusive" "host" {
+  role_name    = aws_iam_role.host.name
+  policy_names = [aws_iam_role_policy.host_heap_dumps.name]
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "task_execution" {
+  role_name   = aws_iam_role.task_execution.name
+  policy_arns = [aws_iam_role_policy_attachment.task_execution.policy_arn]
+}
+
+resource "aws_iam_role_policies_exclusive" "task_execution" {
+  role_name    = aws_iam_role.task_execution.name
+  policy_names = []
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "task" {
+  role_name   = aws_iam_role.task.name
+  policy_arns = []
+}
+
+resource "aws_iam_role_policies_exclusive" "task" {
+  role_name    = aws_iam_role.task.name
+  policy_names = [aws_iam_role_policy.task.name]
+}

@@ -207,3 +207,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "ansible_ssm" {
     }
   }
 }
+
+# The attachment and the inline policy above are the whole set of the role: a policy attached or put
+# by hand is drift in every plan and removed by the next apply.
+resource "aws_iam_role_policy_attachments_exclusive" "this" {
+  role_name   = aws_iam_role.this.name
+  policy_arns = [aws_iam_role_policy_attachment.ssm.policy_arn]
+}
+
+resource "aws_iam_role_policies_exclusive" "this" {
+  role_name    = aws_iam_role.this.name
+  policy_names = [aws_iam_role_policy.monitoring.name]
+}

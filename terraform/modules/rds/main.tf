@@ -128,3 +128,19 @@ resource "aws_db_instance" "this" {
 
   depends_on = [aws_iam_role_policy_attachment.enhanced_monitoring, aws_cloudwatch_log_group.exports]
 }
+
+# The attachment above is the whole set of the role: a policy attached or put by hand is drift in
+# every plan and removed by the next apply.
+resource "aws_iam_role_policy_attachments_exclusive" "enhanced_monitoring" {
+  count = var.enhanced_monitoring_interval_seconds > 0 ? 1 : 0
+
+  role_name   = aws_iam_role.enhanced_monitoring[0].name
+  policy_arns = [aws_iam_role_policy_attachment.enhanced_monitoring[0].policy_arn]
+}
+
+resource "aws_iam_role_policies_exclusive" "enhanced_monitoring" {
+  count = var.enhanced_monitoring_interval_seconds > 0 ? 1 : 0
+
+  role_name    = aws_iam_role.enhanced_monitoring[0].name
+  policy_names = []
+}

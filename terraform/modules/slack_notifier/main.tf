@@ -110,3 +110,15 @@ resource "aws_sns_topic_subscription" "this" {
 
   depends_on = [aws_lambda_permission.sns]
 }
+
+# The inline policy above is the whole set of the role: a policy attached or put by hand is drift in
+# every plan and removed by the next apply.
+resource "aws_iam_role_policy_attachments_exclusive" "this" {
+  role_name   = aws_iam_role.this.name
+  policy_arns = []
+}
+
+resource "aws_iam_role_policies_exclusive" "this" {
+  role_name    = aws_iam_role.this.name
+  policy_names = [aws_iam_role_policy.this.name]
+}

@@ -258,3 +258,20 @@ run "heap_dump_flag_override_is_refused" {
 
   expect_failures = [var.jvm_options]
 }
+
+run "iam_roles_own_their_whole_set_of_policies" {
+  assert {
+    condition     = toset(aws_iam_role_policy_attachments_exclusive.host.policy_arns) == toset([for attachment in aws_iam_role_policy_attachment.host : attachment.policy_arn])
+    error_message = "The host role's exclusive attachments must be exactly its policy attachments."
+  }
+
+  assert {
+    condition     = toset(aws_iam_role_policies_exclusive.host.policy_names) == toset([aws_iam_role_policy.host_heap_dumps.name]) && toset(aws_iam_role_policies_exclusive.task.policy_names) == toset([aws_iam_role_policy.task.name])
+    error_message = "Each role's exclusive inline policies must be exactly its aws_iam_role_policy resources."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy_attachments_exclusive.task.policy_arns) == 0 && length(aws_iam_role_policies_exclusive.task_execution.policy_names) == 0
+    error_message = "A role with no attachment (task) or no inline policy (task execution) must allow none."
+  }
+}

@@ -87,3 +87,22 @@ run "world_in_the_allowlist_is_refused" {
 
   expect_failures = [var.admin_allowlist_cidrs]
 }
+
+run "every_rule_is_in_the_managed_set" {
+  # 8 single ingress rules + 6 allowlist rules, 8 single egress rules + 2 x 2 in-VPC service ports.
+  assert {
+    condition     = length(output.managed_rule_ids) == 26 && length(toset(output.managed_rule_ids)) == 26
+    error_message = "managed_rule_ids must list every rule resource of the module, once each."
+  }
+
+  assert {
+    condition = alltrue([for rule in concat(values(aws_vpc_security_group_ingress_rule.monitoring_allowlist), values(aws_vpc_security_group_egress_rule.ecs_hosts_in_vpc_services)) :
+    contains(output.managed_rule_ids, rule.security_group_rule_id)])
+    error_message = "The for_each rules must be in managed_rule_ids."
+  }
+
+  assert {
+    condition     = keys(output.security_group_ids) == ["alb", "ecs_hosts", "monitoring", "rds"]
+    error_message = "security_group_ids must name the four groups."
+  }
+}
