@@ -88,9 +88,19 @@ def test_another_run_is_another_datapoint(cloudwatch: Any, capsys: pytest.Captur
     assert later["changed"] is True and len(datapoints(cloudwatch)) == 2
 
 
+def test_a_success_within_the_window_counts_as_published(cloudwatch: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    publish(capsys)
+    soon = publish(capsys, timestamp=(STARTED + timedelta(minutes=20)).isoformat(), skip_within=1800)
+    later = publish(capsys, timestamp=(STARTED + timedelta(minutes=50)).isoformat(), skip_within=1800)
+
+    assert soon["changed"] is False and soon["already_present"] is True
+    assert later["changed"] is True and len(datapoints(cloudwatch)) == 2
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
+        ({"skip_within": 90000}, "skip_within 90000 must be 0-86400 seconds"),
         ({"namespace": "AWS/EC2"}, "namespace 'AWS/EC2' must be a custom CloudWatch namespace"),
         ({"dimensions": {"Job": ""}}, "dimensions.Job must be a name of 1-255 and a value of 1-1024 characters"),
         ({"timestamp": "yesterday"}, "timestamp 'yesterday' is neither epoch seconds nor ISO 8601"),

@@ -11,10 +11,12 @@ description:
   - Puts one value of a custom metric (C(PutMetricData)) at a given time, for example a scheduled job's success
     (C(Dailyge/Jobs) C(JobSucceeded) = 1 with the dimensions C(Environment) and C(Job)), which the watchdog's
     CloudWatch alarm (C(treat_missing_data = breaching)) expects once a day.
-  - Idempotent per timestamp. It first reads the metric's statistics for the minute of O(timestamp)
-    (C(GetMetricStatistics)); when a datapoint with the same value is already there it changes nothing, so running
-    the same task again for the same run publishes nothing. CloudWatch takes a few seconds to show a new datapoint,
-    so a second run within that delay may publish the value twice; the alarms read C(Maximum), which stays the same.
+  - Idempotent. It first reads the metric's statistics (C(GetMetricStatistics)) from O(skip_within) seconds before
+    O(timestamp) to the end of its minute; when the value is already there it changes nothing. With the default
+    O(skip_within=0) that is the timestamp's own minute (the same run again publishes nothing); a job gives a few
+    hours, so a second run the same morning adds nothing to a daily alarm that needs one success a day. CloudWatch
+    takes a few seconds to show a new datapoint, so a second run within that delay may publish the value twice; the
+    alarms read C(Maximum), which stays the same.
   - In check mode it only reads, and reports what it would publish.
   - Refuses a namespace under C(AWS/), an empty or over-long dimension, more than 30 dimensions, and a timestamp more
     than two weeks old or two hours ahead (CloudWatch's limits), naming the option, before any call to AWS.
@@ -40,6 +42,12 @@ options:
     type: str
     default: Count
     choices: [None, Count, Seconds, Milliseconds, Bytes, Percent]
+  skip_within:
+    description:
+      - Seconds before O(timestamp) in which an existing datapoint of the same value means the value is already
+        published (0 is the timestamp's minute only). At most 86400.
+    type: int
+    default: 0
   timestamp:
     description:
       - Time of the datapoint, as Unix epoch seconds or ISO 8601 (UTC when it has no offset); the default is now.
@@ -69,6 +77,7 @@ EXAMPLES = r"""
       Job: backup
     value: 1
     timestamp: "{{ ops_jobs_started_at }}"
+    skip_within: 21600  # a second run the same morning adds nothing
 """
 
 RETURN = r"""
@@ -136,6 +145,8 @@ def problems(params: dict[str, Any], moment: datetime | None, now: datetime) -> 
     for name, value in dimensions.items():
         if not str(name) or len(str(name)) > 255 or value is None or not str(value) or len(str(value)) > 1024:
             found.append(f"dimensions.{name} must be a name of 1-255 and a value of 1-1024 characters (got {value!r})")
+    if not 0 <= params["skip_within"] <= 86400:
+        found.append(f"skip_within {params['skip_within']} must be 0-86400 seconds")
     if moment is None:
         found.append(f"timestamp {params['timestamp']!r} is neither epoch seconds nor ISO 8601")
     elif moment < now - MAX_AGE or moment > now + MAX_AHEAD:
@@ -145,16 +156,20 @@ def problems(params: dict[str, Any], moment: datetime | None, now: datetime) -> 
     return found
 
 
-def already_present(module: AnsibleAWSModule, client: Any, datum: dict[str, Any], moment: datetime) -> bool:
-    minute = moment.replace(second=0, microsecond=0)
+def already_present(
+    module: AnsibleAWSModule, client: Any, datum: dict[str, Any], moment: datetime, skip_within: int
+) -> bool:
+    """Whether the value is there from `skip_within` seconds before `moment` to the end of its minute (one bucket)."""
+    end = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    period = 60 * (1 + -(-skip_within // 60))  # whole minutes covering the lookback and the timestamp's minute
     try:
         answer = client.get_metric_statistics(
             Namespace=datum["namespace"],
             MetricName=datum["metric_name"],
             Dimensions=[{"Name": name, "Value": str(value)} for name, value in sorted(datum["dimensions"].items())],
-            StartTime=minute,
-            EndTime=minute + timedelta(minutes=1),
-            Period=60,
+            StartTime=end - timedelta(seconds=period),
+            EndTime=end,
+            Period=period,
             Statistics=["Maximum", "Minimum"],
             aws_retry=True,
         )
@@ -200,6 +215,7 @@ def main() -> None:
                 "choices": ["None", "Count", "Seconds", "Milliseconds", "Bytes", "Percent"],
             },
             "timestamp": {"type": "str"},
+            "skip_within": {"type": "int", "default": 0},
         },
         supports_check_mode=True,
     )
@@ -219,7 +235,7 @@ def main() -> None:
     }
     # CloudWatch throttles with Throttling, which AWSRetry retries; also retry the service's 5xx answers.
     client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff(retries=5))
-    present = already_present(module, client, datum, moment)
+    present = already_present(module, client, datum, moment, params["skip_within"])
     if not present and not module.check_mode:
         put(module, client, datum, moment)
     result: dict[str, Any] = {
