@@ -187,7 +187,12 @@ def test_a_disabled_heartbeat_loses_its_cron_file(installed, tmp_path):
     first = install(installed.emulator, tmp_path, "-e", "ops_jobs_cron_tz_support=ignored")
     assert first.returncode == 0 and (tmp_path / "etc/cron.d" / HEARTBEAT_FILE).exists()
     run = install(
-        installed.emulator, tmp_path, "-e", "ops_jobs_cron_tz_support=ignored", "-e", "ops_jobs_heartbeat_enabled=false"
+        installed.emulator,
+        tmp_path,
+        "-e",
+        "ops_jobs_cron_tz_support=ignored",
+        "-e",
+        '{"ops_jobs_heartbeat_enabled": false}',
     )
     assert run.returncode == 0, run.failure_messages()
     assert not (tmp_path / "etc/cron.d" / HEARTBEAT_FILE).exists()
