@@ -1,4 +1,4 @@
-"""Command line of the embedded AWS emulator: start | stop | status | slack-messages."""
+"""Command line of the embedded AWS emulator: start | stop | status | slack-messages | evaluate-alarms."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("status", help="exit 0 when the emulator answers, 3 when it does not")
     messages = commands.add_parser("slack-messages", help="print the last messages of the local Slack receiver")
     messages.add_argument("-n", "--count", type=int, default=5)
+    evaluate = commands.add_parser(
+        "evaluate-alarms", help="evaluate the CloudWatch alarms now (or --at a time) and print the state changes"
+    )
+    evaluate.add_argument("--at", default="", help="evaluation time: ISO 8601 (UTC when no offset) or epoch seconds")
     args = parser.parse_args(argv)
 
     try:
@@ -37,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"emulator running: {settings.endpoint} (pid {answer['pid']}), patches: {', '.join(answer['patches'])}"
             )
+        elif args.command == "evaluate-alarms":
+            answer = launcher.evaluate_alarms(settings, args.at)
+            print(f"alarms evaluated at {answer['now']}: {len(answer['changes'])} state changes")
+            for change in answer["changes"]:
+                topics = ", ".join(change["notified"]) or "no action"
+                print(f"  {change['alarm']}: {change['old']} -> {change['new']} ({topics}): {change['reason']}")
         else:
             found = slack_receiver.last_messages(settings.slack_log, args.count)
             if not found:

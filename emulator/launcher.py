@@ -4,6 +4,7 @@
     python -m emulator stop            # stop it (no-op when it is not running)
     python -m emulator status          # exit 0 when up, 3 when down
     python -m emulator slack-messages  # the last messages the local Slack receiver recorded
+    python -m emulator evaluate-alarms [--at 2026-12-04T00:00:00Z]  # CloudWatch alarms evaluated now (emulator.alarms)
 
 Settings come from the environment: DAILYGE_EMULATOR_PORT (4566), DAILYGE_SLACK_PORT (4567),
 DAILYGE_STATE_DIR (<repo>/.state). MOTO_ENABLE_RECORDING=true is passed through to moto so that
@@ -20,11 +21,13 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.alarms import EVALUATE_PATH
 from emulator.server import HEALTH_PATH, SERVICE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -179,3 +182,17 @@ def stop(settings: Settings) -> bool:
         os.kill(pid, signal.SIGKILL)
     settings.pid_file.unlink(missing_ok=True)
     return True
+
+
+def evaluate_alarms(settings: Settings, at: str = "", timeout: float = 30.0) -> dict[str, Any]:
+    """Ask the running emulator to evaluate its CloudWatch alarms (at `at`, default now)."""
+    query = f"?{urllib.parse.urlencode({'now': at})}" if at else ""
+    request = urllib.request.Request(settings.endpoint + EVALUATE_PATH + query, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
+        raise EmulatorError(f"the emulator refused the evaluation: {detail}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise EmulatorError(f"the emulator does not answer on {settings.endpoint}: start it with make local") from exc

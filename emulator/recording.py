@@ -3,7 +3,8 @@
 Start the emulator with MOTO_ENABLE_RECORDING=true (`python -m emulator start` passes it through);
 moto then records every request. `reset()` empties the recording, `calls()` returns one `Call` per
 request: the service (from the SigV4 credential scope), the action (from `X-Amz-Target`, the
-query-protocol `Action=` body, or the REST method and path) and whether it writes.
+query-protocol `Action=` body, the Smithy RPC v2 path `/service/<service>/operation/<Operation>`
+that CloudWatch now uses, or the REST method and path) and whether it writes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "BatchGet", "Query", "Scan", "Search", "Lookup", "Filter", "Check")
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+# Smithy RPC v2 (CBOR), e.g. CloudWatch in botocore >= 1.38: POST /service/<service>/operation/<Operation>
+RPC_V2_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z0-9]+)$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ def classify(record: dict[str, Any]) -> Call:
         action = form_action[0]
         return Call(service, action, not action.startswith(READ_PREFIXES))
     path = urlsplit(record.get("url", "")).path
+    rpc_v2 = RPC_V2_PATH.match(path)
+    if rpc_v2:
+        return Call(service, rpc_v2.group(1), not rpc_v2.group(1).startswith(READ_PREFIXES))
     return Call(service, f"{method} {path}", method not in ("GET", "HEAD"))
 
 

@@ -5,6 +5,7 @@ Started in the background by `emulator.launcher`; runs in the foreground with
 It answers `GET /_dailyge/health` with who it is (so the launcher can tell its own emulator from
 another program on the port), the patches applied, and an `instance_id` that changes on every
 start (an emulator keeps its resources in memory: a new instance means an empty account).
+`POST /_dailyge/evaluate-alarms[?now=...]` evaluates the CloudWatch alarms (emulator.alarms).
 """
 
 from __future__ import annotations
@@ -64,13 +65,14 @@ def serve(host: str, port: int, slack_port: int, state_dir: Path) -> None:
     # moto reads these when it loads: set them before importing it.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     os.environ["MOTO_PORT"] = str(port)
+    os.environ["DAILYGE_STATE_DIR"] = str(state_dir)  # where emulator.alarms unpacks and logs Lambda runs
 
     from importlib.metadata import version
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    from emulator import patches, slack_receiver
+    from emulator import alarms, patches, slack_receiver  # alarms registers its SNS -> Lambda patch
 
     applied = patches.apply_all()
     slack = slack_receiver.make_server(host, slack_port, state_dir / "slack" / "messages.jsonl")
@@ -88,7 +90,8 @@ def serve(host: str, port: int, slack_port: int, state_dir: Path) -> None:
     }
     app = DomainDispatcherApplication(create_backend_app)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    run_simple(host, port, health_middleware(one_request_at_a_time(app), health), threaded=True, use_reloader=False)
+    served = health_middleware(one_request_at_a_time(alarms.middleware(app)), health)
+    run_simple(host, port, served, threaded=True, use_reloader=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -158,11 +158,12 @@ def terraform(env: Emulator, *args: str, root: str = "terraform/envs/local") -> 
 
 
 # The variables files roles/terraform passes in local, in its order (the later wins): the inventory's,
-# the built Lambda packages', then the generated ones that exist
+# the built Lambda packages', the scheduled jobs', then the generated ones that exist
 # (inventories/local/group_vars/all/outside_terraform.yml).
 LOCAL_VAR_FILES = (
     "inventory.tfvars.json",
     "lambda_packages.tfvars.json",
+    "scheduled_jobs.tfvars.json",
     "rds_sync.auto.tfvars.json",
     "loadtest.auto.tfvars.json",
 )

@@ -53,7 +53,11 @@ def test_the_daily_cost_report_reaches_slack(emulator: Emulator):
         env=emulator.env,
     )  # fmt: skip
     assert run.returncode == 0, run.failure_messages() or run.stderr[-2000:]
-    assert run.changed == 0
+    assert run.changed == 1, run.changed_tasks()  # the one write: JobSucceeded for the watchdog (job_metric.yml)
+    metrics = emulator.client("cloudwatch").list_metrics(Namespace="Dailyge/Jobs", MetricName="JobSucceeded")["Metrics"]
+    assert [sorted((item["Name"], item["Value"]) for item in metric["Dimensions"]) for metric in metrics] == [
+        [("Environment", "local"), ("Job", "cost_report")]
+    ]
     [text] = cost_messages(emulator)
     assert text.startswith("*Dailyge local: AWS cost* (UnblendedCost, USD)")
     # 26 November: 4.00 + 0.25 against 25 November: the same

@@ -100,7 +100,7 @@ def test_backup_creates_todays_snapshot_and_reports_it(aws, stack_arg):
     assert run.returncode == 0, run.failure_messages() or run.stdout[-3000:]
     today = f"{ops_seed.DB}-daily-{ops_seed.seoul_today():%Y%m%d}"
     assert today in snapshot_names(aws)
-    assert calls["write_calls"] == {"rds:CreateDBSnapshot": 1}
+    assert calls["write_calls"] == {"rds:CreateDBSnapshot": 1, "monitoring:PutMetricData": 1}  # + JobSucceeded
     text = last_slack_text(aws)
     assert text.startswith(":white_check_mark: Dailyge local backup: SUCCESS in ")
     assert f"create: {today}" in text

@@ -33,6 +33,7 @@ JOB_FILES = {
     "restore_drill": "dailyge-restore-drill",
     "cost_report": "dailyge-cost-report",
 }
+HEARTBEAT_FILE = "dailyge-heartbeat"
 ENTRY = re.compile(r"^(\S+ \S+ \S+ \S+ \S+) root (.+)$", re.M)
 
 
@@ -114,9 +115,9 @@ def failing_slack_port() -> Iterator[int]:
 def test_one_valid_cron_file_per_job(installed):
     assert installed.first.returncode == 0, installed.first.failure_messages() or installed.first.stdout[-3000:]
     cron_dir = installed.root / "etc/cron.d"
-    assert sorted(path.name for path in cron_dir.iterdir()) == sorted(JOB_FILES.values())
+    assert sorted(path.name for path in cron_dir.iterdir()) == sorted([*JOB_FILES.values(), HEARTBEAT_FILE])
     checker = installed.root / "usr/local/bin/dailyge-check-cron-d"
-    for name in JOB_FILES.values():
+    for name in [*JOB_FILES.values(), HEARTBEAT_FILE]:
         path = cron_dir / name
         assert oct(path.stat().st_mode & 0o777) == "0o644"
         assert subprocess.run([str(checker), str(path)], check=False).returncode == 0, path.read_text()
@@ -168,7 +169,34 @@ def test_a_disabled_job_loses_its_cron_file(installed, tmp_path):
     (tmp_path / "etc/cron.d/dailyge-backup").write_text("# stale\n")
     run = install(installed.emulator, tmp_path, "-e", "ops_jobs_cron_tz_support=ignored", "-e", schedules)
     assert run.returncode == 0, run.failure_messages()
-    assert list((tmp_path / "etc/cron.d").iterdir()) == []
+    assert [path.name for path in (tmp_path / "etc/cron.d").iterdir()] == [HEARTBEAT_FILE]
+
+
+def test_the_heartbeat_runs_every_minute_under_flock_against_this_hosts_alertmanager(installed):
+    text = (installed.root / "etc/cron.d" / HEARTBEAT_FILE).read_text()
+    when, command = ENTRY.search(text).groups()
+    assert when == "* * * * *"
+    assert command.startswith(f"flock --nonblock {installed.root}/run/lock/dailyge-heartbeat.lock ")
+    assert f"{installed.root}/usr/local/bin/dailyge-heartbeat --environment local" in command
+    assert "--alertmanager-url http://127.0.0.1:9093 --namespace Dailyge/Watchdog" in command
+    assert command.endswith(f">>{installed.root}/var/log/dailyge/heartbeat.log 2>&1")
+    assert f"\nAWS_ENDPOINT_URL={installed.emulator.endpoint}\n" in text  # local: CloudWatch is the emulator
+
+
+def test_a_disabled_heartbeat_loses_its_cron_file(installed, tmp_path):
+    first = install(installed.emulator, tmp_path, "-e", "ops_jobs_cron_tz_support=ignored")
+    assert first.returncode == 0 and (tmp_path / "etc/cron.d" / HEARTBEAT_FILE).exists()
+    run = install(
+        installed.emulator,
+        tmp_path,
+        "-e",
+        "ops_jobs_cron_tz_support=ignored",
+        "-e",
+        '{"ops_jobs_heartbeat_enabled": false}',
+    )
+    assert run.returncode == 0, run.failure_messages()
+    assert not (tmp_path / "etc/cron.d" / HEARTBEAT_FILE).exists()
+    assert sorted(path.name for path in (tmp_path / "etc/cron.d").iterdir()) == sorted(JOB_FILES.values())
 
 
 def test_a_bad_schedule_fails_the_preflight_and_installs_nothing(installed, tmp_path):

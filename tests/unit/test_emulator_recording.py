@@ -25,6 +25,22 @@ def record(method: str, url: str = "http://127.0.0.1:4566/", body: str = "", ser
     ("req", "expected"),
     [
         (record("POST", body="Action=DescribeVpcs&Version=2016-11-15"), ("ec2", "DescribeVpcs", False)),
+        (
+            record(
+                "POST",
+                "http://127.0.0.1:4566/service/GraniteServiceVersion20100801/operation/GetMetricStatistics",
+                service="monitoring",
+            ),
+            ("monitoring", "GetMetricStatistics", False),
+        ),
+        (
+            record(
+                "POST",
+                "http://127.0.0.1:4566/service/GraniteServiceVersion20100801/operation/PutMetricData",
+                service="monitoring",
+            ),
+            ("monitoring", "PutMetricData", True),
+        ),
         (record("POST", body="Action=CreateVpc&CidrBlock=10.0.0.0%2F16"), ("ec2", "CreateVpc", True)),
         (
             record("POST", service="ecs", **{"X-Amz-Target": "AmazonEC2ContainerServiceV20141113.ListClusters"}),

@@ -30,8 +30,9 @@ SPEC_TYPE_OF = {
 }
 
 # Variables roles/terraform writes itself rather than taking from the inventory: the built Lambda
-# packages (lambda_packages.tfvars.json, from `terraform_lambda_packages`).
-ROLE_GENERATED = {"lambda_packages"}
+# packages (lambda_packages.tfvars.json, from `terraform_lambda_packages`) and the scheduled jobs of the
+# watchdog alarms (scheduled_jobs.tfvars.json, from the cron schedule `ops_jobs_schedules`).
+ROLE_GENERATED = {"lambda_packages", "scheduled_jobs"}
 
 VARIABLE_BLOCK = re.compile(r'^variable "(?P<name>[^"]+)" \{\n(?P<body>.*?)^\}', re.MULTILINE | re.DOTALL)
 

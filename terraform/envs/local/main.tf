@@ -162,3 +162,13 @@ module "monitoring_host" {
   app_config_kms_key_arn   = module.secrets.kms_key_arn
   grafana_target_group_arn = module.alb.grafana_target_group_arn
 }
+
+module "watchdog" {
+  source = "../../modules/watchdog"
+
+  name                   = local.name
+  environment            = var.environment
+  alarm_topic_arn        = module.observability.alarm_topic_arn
+  monitoring_instance_id = module.monitoring_host.instance_id
+  scheduled_jobs         = var.scheduled_jobs
+}

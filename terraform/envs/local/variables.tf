@@ -291,3 +291,10 @@ variable "lambda_packages" {
     })
   })
 }
+
+variable "scheduled_jobs" {
+  description = "The ops host's scheduled jobs, one watchdog alarm each: written by roles/terraform from the cron schedule itself (ops_jobs_schedules, enabled jobs) as name -> {period_seconds}, 86400 daily or 604800 weekly."
+  type = map(object({
+    period_seconds = number
+  }))
+}

@@ -398,3 +398,30 @@ output "security_group_managed_rule_ids" {
   description = "Rule IDs (sgr-...) Terraform manages on those groups: any other rule is drift, revoked by a deploy."
   value       = module.security_groups.managed_rule_ids
 }
+
+# --- Watchdog --------------------------------------------------------------------------------------
+
+output "watchdog_heartbeat_alarm_name" {
+  description = "CloudWatch alarm on the monitoring host's heartbeat (missing data is breaching)."
+  value       = module.watchdog.heartbeat_alarm_name
+}
+
+output "watchdog_status_check_alarm_name" {
+  description = "CloudWatch alarm on the monitoring instance's EC2 status checks."
+  value       = module.watchdog.status_check_alarm_name
+}
+
+output "watchdog_job_alarm_names" {
+  description = "CloudWatch alarm of each scheduled job on its JobSucceeded metric, by job."
+  value       = module.watchdog.job_alarm_names
+}
+
+output "watchdog_heartbeat_namespace" {
+  description = "CloudWatch namespace the monitoring host publishes its Heartbeat to."
+  value       = module.watchdog.heartbeat_namespace
+}
+
+output "watchdog_jobs_namespace" {
+  description = "CloudWatch namespace the scheduled jobs publish JobSucceeded to."
+  value       = module.watchdog.jobs_namespace
+}

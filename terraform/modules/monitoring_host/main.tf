@@ -42,7 +42,7 @@ resource "aws_iam_role_policy_attachment" "ssm" {
 }
 
 data "aws_iam_policy_document" "monitoring" {
-  #checkov:skip=CKV_AWS_356:Read-only discovery over the whole account: ec2:Describe*, ecs:ListClusters and ecs:DescribeTaskDefinition, cloudwatch:GetMetricData accept no resource but "*"; no write action is granted.
+  #checkov:skip=CKV_AWS_356:Read-only discovery over the whole account: ec2:Describe*, ecs:ListClusters and ecs:DescribeTaskDefinition, cloudwatch:GetMetricData and cloudwatch:PutMetricData accept no resource but "*"; the only write, PutMetricData, is limited to the watchdog's namespaces by condition.
   # Read-only discovery and metric APIs that take no resource ARN.
   statement {
     sid = "DiscoveryAndMetricsRead"
@@ -62,6 +62,20 @@ data "aws_iam_policy_document" "monitoring" {
       "tag:GetResources",
     ]
     resources = ["*"]
+  }
+
+  # The watchdog's metrics (terraform/modules/watchdog): the heartbeat and the jobs' JobSucceeded.
+  # PutMetricData takes no resource ARN; the condition limits it to these namespaces.
+  statement {
+    sid       = "PublishWatchdogMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = var.metric_namespaces
+    }
   }
 
   statement {

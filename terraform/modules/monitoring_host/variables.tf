@@ -111,3 +111,14 @@ variable "grafana_port" {
     error_message = "grafana_port must be a TCP port."
   }
 }
+
+variable "metric_namespaces" {
+  description = "CloudWatch namespaces the host may publish to (cloudwatch:PutMetricData): the watchdog's heartbeat and the scheduled jobs' results."
+  type        = list(string)
+  default     = ["Dailyge/Watchdog", "Dailyge/Jobs"]
+
+  validation {
+    condition     = length(var.metric_namespaces) > 0 && alltrue([for namespace in var.metric_namespaces : !startswith(namespace, "AWS/")])
+    error_message = "metric_namespaces must list at least one custom namespace (none under AWS/)."
+  }
+}

@@ -91,8 +91,8 @@ run "instance_profile_for_discovery_and_reads" {
 
   assert {
     condition = !anytrue([for statement in data.aws_iam_policy_document.monitoring.statement : anytrue([for action in statement.actions : can(regex(":(Put|Create|Delete|Update|Modify|Run|Terminate)", action))])
-    if statement.sid != "AnsibleSsmTransfers"])
-    error_message = "The monitoring role must not write anything but Ansible's transfer files."
+    if !contains(["AnsibleSsmTransfers", "PublishWatchdogMetrics"], statement.sid)])
+    error_message = "The monitoring role must not write anything but Ansible's transfer files and the watchdog's metrics."
   }
 
   assert {
@@ -140,4 +140,27 @@ run "reachable_by_ansible_through_ssm" {
     condition     = one(aws_s3_bucket_lifecycle_configuration.ansible_ssm.rule).expiration[0].days == 1
     error_message = "Transfer files expire after a day."
   }
+}
+
+run "the_host_publishes_only_the_watchdog_metrics" {
+  command = plan
+
+  assert {
+    condition = anytrue([for statement in data.aws_iam_policy_document.monitoring.statement :
+      toset(statement.actions) == toset(["cloudwatch:PutMetricData"]) &&
+      anytrue([for condition in statement.condition : condition.variable == "cloudwatch:namespace" && condition.test == "StringEquals" &&
+      toset(condition.values) == toset(["Dailyge/Watchdog", "Dailyge/Jobs"])])
+    ])
+    error_message = "The host may put metric data, only into the heartbeat and job namespaces of the watchdog."
+  }
+}
+
+run "an_aws_namespace_is_refused" {
+  command = plan
+
+  variables {
+    metric_namespaces = ["AWS/EC2"]
+  }
+
+  expect_failures = [var.metric_namespaces]
 }
