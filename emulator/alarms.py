@@ -15,7 +15,9 @@ This module makes the emulator do what CloudWatch and SNS do, on demand:
   reason, reason data as CloudWatch writes them) and, when actions are enabled, the alarm's
   AlarmActions / OKActions / InsufficientDataActions topics get the JSON message CloudWatch publishes.
   Passing `now` in the future is how a test "stops the heartbeat": the recorded datapoints fall out of
-  the window. Served as `POST /_dailyge/evaluate-alarms[?now=<ISO 8601 or epoch seconds>]` and run by
+  the window. EC2's own status-check metrics (AWS/EC2 StatusCheckFailed*) are not recorded data: they
+  are 0 for every minute an instance runs and missing otherwise, as EC2 publishes them.
+  Served as `POST /_dailyge/evaluate-alarms[?now=<ISO 8601 or epoch seconds>]` and run by
   `python -m emulator evaluate-alarms [--at ...]`. Metric-math and composite alarms are left as they are.
 - the `sns_lambda_delivery_runs_the_function_zip` patch: a topic's `lambda` subscription receives the
   event AWS sends (Records[0].EventSource aws:sns, Sns.TopicArn, Subject, Message, MessageId,
@@ -136,6 +138,41 @@ def period_values(alarm: Any, metric_data: list[Any], now: datetime) -> list[tup
     return periods
 
 
+STATUS_CHECK_METRICS = ("StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System")
+
+
+def status_check_periods(
+    alarm: Any, account_id: str, region: str, now: datetime
+) -> list[tuple[datetime, float | None]]:
+    """The AWS/EC2 status-check datapoints EC2 itself publishes, for an alarm on one instance.
+
+    EC2 publishes StatusCheckFailed (and its _Instance and _System parts) every minute for each
+    running instance: 0 while the checks pass. moto publishes nothing, so without these datapoints a
+    status-check alarm with missing data breaching would fire on a healthy instance. A period gets 0
+    when the instance runs and was launched before the period ended; a stopped, terminated or unknown
+    instance publishes nothing (missing), as on AWS.
+    """
+    from moto.ec2.models import ec2_backends
+
+    instance_id = dict(dimension_set(alarm.dimensions)).get("InstanceId")
+    instance = None
+    if instance_id:
+        for reservation in ec2_backends[account_id][region].reservations.values():
+            instance = next((item for item in reservation.instances if item.id == instance_id), instance)
+    running = instance is not None and instance.state == "running"
+    launched = now
+    if running:
+        launch_time = instance.launch_time
+        launched = as_utc(launch_time) if isinstance(launch_time, datetime) else parse_now(str(launch_time))
+    period = timedelta(seconds=int(alarm.period))
+    end = now.replace(second=0, microsecond=0)
+    periods = []
+    for index in range(int(alarm.evaluation_periods)):
+        stop, start = end - index * period, end - (index + 1) * period
+        periods.append((start, 0.0 if running and launched < stop else None))
+    return periods
+
+
 def decide(alarm: Any, periods: list[tuple[datetime, float | None]]) -> tuple[str, str]:
     """(new state, reason) of the alarm from its periods, as CloudWatch decides them."""
     check, words = COMPARISONS[alarm.comparison_operator]
@@ -215,7 +252,10 @@ def evaluate(now: datetime | None = None) -> list[dict[str, Any]]:
             for alarm in list(backend.alarms.values()):
                 if not alarm.metric_name or alarm.comparison_operator not in COMPARISONS or alarm.rule:
                     continue
-                periods = period_values(alarm, backend.metric_data, now)
+                if alarm.namespace == "AWS/EC2" and alarm.metric_name in STATUS_CHECK_METRICS:
+                    periods = status_check_periods(alarm, account_id, region, now)
+                else:
+                    periods = period_values(alarm, backend.metric_data, now)
                 state, reason = decide(alarm, periods)
                 if state == alarm.state_value:
                     continue

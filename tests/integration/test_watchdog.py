@@ -144,6 +144,8 @@ def test_a_stopped_heartbeat_turns_its_alarm_to_alarm_and_slack_hears_it(
     now = datetime.now(UTC) + timedelta(minutes=1)
     evaluate(local_stack, now)
     assert alarms(local_stack, [name])[name]["StateValue"] == "OK"
+    status = stack["watchdog_status_check_alarm_name"]
+    assert alarms(local_stack, [status])[status]["StateValue"] == "OK", "the monitoring instance runs"
 
     # The host goes quiet: ten minutes later the last five one-minute periods hold no heartbeat.
     since = len(local_stack.emulator.slack_messages())

@@ -244,3 +244,44 @@ def test_the_alarm_topic_runs_the_slack_notifier_zip(aws: launcher.Settings) -> 
     last = json.loads(invocations[-1])
     assert last["function"] == function["FunctionName"] and last["returncode"] == 0
     assert json.loads(last["stdout"]) == {"posted": 1}
+
+
+def status_check_alarm(settings: launcher.Settings, topic: str, instance_id: str) -> str:
+    name = f"sc-{uuid.uuid4().hex[:8]}"
+    client(settings, "cloudwatch").put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/EC2",
+        MetricName="StatusCheckFailed",
+        Dimensions=[{"Name": "InstanceId", "Value": instance_id}],
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="breaching",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
+    return name
+
+
+def test_a_running_instance_passes_its_status_checks_and_a_stopped_one_fires_the_alarm(aws: launcher.Settings) -> None:
+    """EC2 publishes StatusCheckFailed=0 every minute an instance runs, nothing once it stopped."""
+    ec2 = client(aws, "ec2")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    topic, queue = topic_with_queue(aws)
+    name = status_check_alarm(aws, topic, instance)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+
+    launcher.evaluate_alarms(aws, later.isoformat())
+    assert state(aws, name)["StateValue"] == "OK", state(aws, name)["StateReason"]
+
+    ec2.stop_instances(InstanceIds=[instance])
+    launcher.evaluate_alarms(aws, later.isoformat())
+    assert state(aws, name)["StateValue"] == "ALARM"
+    assert [message["NewStateValue"] for message in published(aws, queue)] == ["OK", "ALARM"]
+
+    missing = status_check_alarm(aws, topic, "i-0123456789abcdef0")
+    launcher.evaluate_alarms(aws, later.isoformat())
+    assert state(aws, missing)["StateValue"] == "ALARM", "an unknown instance publishes nothing"
