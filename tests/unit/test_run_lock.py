@@ -215,6 +215,41 @@ def test_two_runs_racing_for_a_free_lock_cannot_both_win(s3):
         engine.acquire(backend, second, name="local")
 
 
+def test_waiting_takes_the_lock_once_its_holder_releases_it(s3):
+    backend = engine.S3Backend(s3, BUCKET, KEY, s3.exceptions.ClientError)
+    other = engine.Holder(4242, "ops-other", "root", "log_archive", "2026-12-03T00:30:00Z")
+    backend.create(other.body())
+    clock = {"now": 0.0}
+    polls = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        clock["now"] += seconds
+        if len(polls) == 3:  # the log archive ends during the third wait
+            s3.delete_object(Bucket=BUCKET, Key=KEY)
+
+    me = engine.this_process("backup", os.getpid())
+    result = engine.acquire_waiting(
+        backend, me, name="local", wait=600, poll=15, sleep=sleep, monotonic=lambda: clock["now"]
+    )
+    assert result["changed"] is True and polls == [15, 15, 15]
+    assert stored(s3)["play"] == "backup"
+
+
+def test_waiting_gives_up_after_wait_seconds_naming_the_holder(s3):
+    backend = engine.S3Backend(s3, BUCKET, KEY, s3.exceptions.ClientError)
+    backend.create(engine.Holder(4242, "ops-other", "root", "log_archive", "x").body())
+    clock = {"now": 0.0}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += seconds
+
+    me = engine.this_process("backup", os.getpid())
+    with pytest.raises(engine.LockError, match=r"\(log_archive, pid 4242.*\(waited 60 s\)$"):
+        engine.acquire_waiting(backend, me, name="local", wait=60, poll=15, sleep=sleep, monotonic=lambda: clock["now"])
+    assert clock["now"] == 60
+
+
 def test_an_unreadable_lock_is_refused_until_stale(s3):
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not json")
     refused = run_module(module.main, lock_args())
@@ -230,6 +265,7 @@ def test_an_unreadable_lock_is_refused_until_stale(s3):
         ({"name": "local/../prod"}, "name='local/../prod': a lock name is letters"),
         ({"stale_after": 0}, "stale_after=0: the seconds after which a lock is stale must be positive"),
         ({"holder_pid": -1}, "holder_pid=-1: a pid is positive"),
+        ({"wait": -5}, "wait=-5: the seconds to wait for the lock cannot be negative"),
         ({"bucket": ""}, "give the lock a bucket (S3) or a path (file): both are empty"),
     ],
 )

@@ -355,6 +355,29 @@ def acquire(
     )
 
 
+def acquire_waiting(
+    backend: Any,
+    me: Holder,
+    *,
+    wait: float = 0,
+    poll: float = 15,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    **options: Any,
+) -> dict[str, Any]:
+    """acquire(), trying again every `poll` seconds for up to `wait` seconds while another run holds the lock."""
+    deadline = monotonic() + wait
+    while True:
+        try:
+            return acquire(backend, me, **options)
+        except LockError as exc:
+            if options.get("check_mode") or monotonic() + poll > deadline:
+                if wait > 0:
+                    raise LockError(f"{exc} (waited {age_text(wait)})") from exc
+                raise
+        sleep(poll)
+
+
 def release(backend: Any, me: Holder, *, check_mode: bool = False) -> dict[str, Any]:
     """Delete the lock when this run holds it; a lock held by another run is left alone."""
     current = backend.read()

@@ -59,6 +59,12 @@ options:
     description: Seconds after which a lock is stale and may be taken over whoever holds it (12 h).
     type: int
     default: 43200
+  wait:
+    description:
+      - Seconds to wait for a lock another run holds (trying again every 15 s) before giving up; 0 refuses at once.
+      - The scheduled jobs wait (a backup waits for a long log archive), a run by hand does not.
+    type: int
+    default: 0
   holder_pid:
     description: Pid of the holder; 0 - the outermost C(ansible-playbook) process this module runs under.
     type: int
@@ -145,6 +151,7 @@ ARGUMENT_SPEC = {
     "play": {"type": "str", "default": ""},
     "what": {"type": "str", "default": "run"},
     "stale_after": {"type": "int", "default": 43200},
+    "wait": {"type": "int", "default": 0},
     "holder_pid": {"type": "int", "default": 0},
 }
 
@@ -158,6 +165,8 @@ def validate(params: dict) -> None:
         raise ValueError(
             f"stale_after={params['stale_after']}: the seconds after which a lock is stale must be positive"
         )
+    if params["wait"] < 0:
+        raise ValueError(f"wait={params['wait']}: the seconds to wait for the lock cannot be negative")
     if params["holder_pid"] < 0:
         raise ValueError(f"holder_pid={params['holder_pid']}: a pid is positive (0: this playbook run)")
     if not params["bucket"] and not params["path"]:
@@ -184,9 +193,10 @@ def main() -> None:
     me = engine.this_process(params["play"], params["holder_pid"])
     try:
         if params["state"] == "present":
-            outcome = engine.acquire(
+            outcome = engine.acquire_waiting(
                 backend,
                 me,
+                wait=params["wait"],
                 name=params["name"],
                 what=params["what"],
                 stale_after=params["stale_after"],
