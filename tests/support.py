@@ -199,8 +199,9 @@ class LocalStack:
         return {name: output["value"] for name, output in json.loads(outputs.stdout).items()}
 
 
-def without_run_lock(summary: dict[str, Any]) -> dict[str, Any]:
-    """A recording summary without the run lock's own writes (every ops run takes and releases
-    locks/<env>.json in the archive bucket: bookkeeping, not a change to the environment)."""
-    kept = {call: count for call, count in summary["write_calls"].items() if "/locks/" not in call}
-    return dict(summary, writes=sum(kept.values()), write_calls=kept)
+def without_run_lock(calls: list[Any]) -> dict[str, Any]:
+    """The recording summary of `calls` without the run lock's own requests (every ops run reads, takes
+    and releases locks/<env>.json in the archive bucket: bookkeeping, not a change to the environment)."""
+    from emulator import recording
+
+    return recording.summarise([call for call in calls if "/locks/" not in call.action])

@@ -40,7 +40,7 @@ def play(env: dict[str, str], playbook: str, *args: str) -> PlaybookRun:
 def module_result(run: PlaybookRun, task_prefix: str) -> dict[str, Any]:
     for play_ in run.report.get("plays", []):
         for task in play_["tasks"]:
-            if task["task"]["name"].startswith(task_prefix):
+            if task_prefix in task["task"]["name"]:
                 return next(iter(task["hosts"].values()))
     raise AssertionError(f"no task named {task_prefix!r} ran")
 
@@ -139,7 +139,7 @@ def test_a_deploy_while_another_runs_names_it(local_stack, capsys):
     # The first deploy died without releasing: the next one on this host takes the lock over.
     again = play(local_stack.emulator.env, "playbooks/provision.yml", "--check")
     assert again.returncode == 0, again.failure_messages()
-    assert "is gone" in module_result(again, "Take the deploy lock")["action"]
+    assert "is gone" in module_result(again, "Take the deploy lock")["outcome"]
     lock.unlink()  # provision.yml alone keeps it until summary.yml; this run's pid is gone now anyway
 
 
@@ -246,7 +246,7 @@ def test_the_emulator_dying_mid_job(emulator: Emulator, tmp_path_factory, capsys
     emulator.client("s3").put_object(Bucket=ops_seed.BUCKET, Key="locks/local.json", Body=holder)
     again = play(emulator.env, "playbooks/ops/restore_drill.yml", "-e", stack_arg)
     assert again.returncode == 0, again.failure_messages() or again.stdout[-3000:]
-    taken = module_result(again, "Run lock | Take the run lock")["action"]
+    taken = module_result(again, "Run lock | Take the run lock")["outcome"]
     assert taken.startswith("take over the lock (its holder, pid ") and taken.endswith(" is gone)")
     assert lock_keys(emulator, ops_seed.BUCKET) == []
     assert rds_counts(emulator) == before, "the source instance and its snapshot, no drill instance left"

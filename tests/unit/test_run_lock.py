@@ -78,7 +78,7 @@ def test_takes_a_free_lock_with_a_conditional_write_naming_the_holder(s3, monkey
     with recording_api_calls(monkeypatch) as calls:
         result = run_module(module.main, lock_args())
     assert result["changed"] is True and result["acquired"] is True, result
-    assert result["action"] == "take the free lock"
+    assert result["outcome"] == "take the free lock"
     assert calls.writes == ["PutObject"]
     holder = stored(s3)
     assert holder["pid"] == os.getpid() and holder["host"] == HOST and holder["play"] == "restore_drill"
@@ -93,7 +93,7 @@ def test_taking_it_again_in_the_same_run_changes_nothing(s3, monkeypatch):
     with recording_api_calls(monkeypatch) as calls:
         again = run_module(module.main, lock_args())
     assert again["changed"] is False and again["acquired"] is True
-    assert again["action"] == "already held by this run"
+    assert again["outcome"] == "already held by this run"
     assert calls.writes == []
     assert s3.head_object(Bucket=BUCKET, Key=KEY)["ETag"] == before
 
@@ -117,7 +117,7 @@ def test_a_lock_older_than_stale_after_by_the_s3_clock_is_taken_over(s3):
     backdate(hours=13)
     result = run_module(module.main, lock_args())
     assert result["changed"] is True, result
-    assert result["action"].startswith("take over the lock (stale: written 13 h")
+    assert result["outcome"].startswith("take over the lock (stale: written 13 h")
     assert result["previous_holder"]["host"] == "ops-other"
     assert stored(s3)["host"] == HOST
     assert result["diff"]["before"]["host"] == "ops-other" and result["diff"]["after"]["host"] == HOST
@@ -135,7 +135,7 @@ def test_a_lock_of_a_dead_pid_on_this_host_is_taken_over(s3):
     seed(s3, pid=gone, host=HOST)
     result = run_module(module.main, lock_args())
     assert result["changed"] is True, result
-    assert result["action"] == f"take over the lock (its holder, pid {gone} on {HOST}, is gone)"
+    assert result["outcome"] == f"take over the lock (its holder, pid {gone} on {HOST}, is gone)"
     assert stored(s3)["pid"] == os.getpid()
 
 
@@ -143,7 +143,7 @@ def test_a_reused_pid_does_not_keep_a_lock(s3):
     # The pid exists (this process) but started at another time: another process held the lock.
     seed(s3, pid=os.getpid(), host=HOST, pid_start=engine.process_start(os.getpid()) + 1)
     result = run_module(module.main, lock_args(holder_pid=os.getppid()))
-    assert result["changed"] is True and "is gone" in result["action"], result
+    assert result["changed"] is True and "is gone" in result["outcome"], result
 
 
 def test_a_dead_pid_on_another_host_is_not_taken_over(s3):
@@ -155,20 +155,20 @@ def test_a_dead_pid_on_another_host_is_not_taken_over(s3):
 def test_check_mode_reads_only(s3, monkeypatch):
     with recording_api_calls(monkeypatch) as calls:
         free = run_module(module.main, lock_args(), check_mode=True)
-    assert free["changed"] is True and free["action"] == "would take the free lock"
+    assert free["changed"] is True and free["outcome"] == "would take the free lock"
     assert calls.writes == [] and stored(s3) is None
 
     seed(s3, pid=dead_pid(), host=HOST)
     with recording_api_calls(monkeypatch) as calls:
         takeover = run_module(module.main, lock_args(), check_mode=True)
-    assert takeover["changed"] is True and takeover["action"].startswith("would take over")
+    assert takeover["changed"] is True and takeover["outcome"].startswith("would take over")
     assert calls.writes == [] and stored(s3)["pid"] != os.getpid()
 
     run_module(module.main, lock_args())
     before = s3.head_object(Bucket=BUCKET, Key=KEY)["ETag"]
     with recording_api_calls(monkeypatch) as calls:
         release = run_module(module.main, lock_args(state="absent"), check_mode=True)
-    assert release["changed"] is True and release["action"] == "would release"
+    assert release["changed"] is True and release["outcome"] == "would release"
     assert calls.writes == [] and s3.head_object(Bucket=BUCKET, Key=KEY)["ETag"] == before
 
 
@@ -185,14 +185,14 @@ def test_release_deletes_only_its_own_lock_and_is_idempotent(s3, monkeypatch):
     assert stored(s3) is None
     with recording_api_calls(monkeypatch) as calls:
         again = run_module(module.main, lock_args(state="absent"))
-    assert again["changed"] is False and again["action"] == "not held (nothing to release)"
+    assert again["changed"] is False and again["outcome"] == "not held (nothing to release)"
     assert calls.writes == []
 
     seed(s3, pid=os.getpid(), host="ops-other")
     with recording_api_calls(monkeypatch) as calls:
         foreign = run_module(module.main, lock_args(state="absent"))
     assert foreign["changed"] is False and foreign["released"] is False
-    assert foreign["action"] == "held by another run: left alone"
+    assert foreign["outcome"] == "held by another run: left alone"
     assert calls.writes == [] and stored(s3)["host"] == "ops-other"
 
 
@@ -315,7 +315,7 @@ def test_file_lock_take_refuse_take_over_release(tmp_path):
     would = run_module(module.main, file_args(path), check_mode=True)
     assert would["changed"] is True and path.read_bytes() == content  # check mode wrote nothing
     over = run_module(module.main, file_args(path))
-    assert over["changed"] is True and "is gone" in over["action"]
+    assert over["changed"] is True and "is gone" in over["outcome"]
 
     released = run_module(module.main, file_args(path, state="absent"))
     assert released["changed"] is True and not path.exists()
@@ -329,7 +329,7 @@ def test_file_lock_older_than_stale_after_is_taken_over(tmp_path):
     old = path.stat().st_mtime - 13 * 3600
     os.utime(path, (old, old))
     result = run_module(module.main, file_args(path))
-    assert result["changed"] is True and result["action"].startswith("take over the lock (stale")
+    assert result["changed"] is True and result["outcome"].startswith("take over the lock (stale")
 
 
 def test_the_holder_is_the_outermost_ansible_playbook_process(tmp_path):

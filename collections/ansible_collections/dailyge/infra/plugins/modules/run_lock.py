@@ -104,7 +104,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-action:
+outcome:
   description: What was done (C(take the free lock), C(take over the lock (<reason>)), C(already held by this run), C(released), ...).
   returned: always
   type: str
@@ -226,7 +226,7 @@ def main() -> None:
         after = {} if outcome["changed"] else holder_dict
     module.exit_json(
         changed=outcome["changed"],
-        action=outcome["action"],
+        outcome=outcome["action"],
         acquired=params["state"] == "present",
         released=params["state"] == "absent" and outcome["changed"],
         holder=after or None,
