@@ -10,18 +10,36 @@ points here. The receiver answers as Slack does (https://api.slack.com/messaging
 * any other path: `404 no_service`.
 
 Each recorded line is `{"received_at", "path", "payload"}`; `last_messages()` reads them back.
+
+Every POST, delivered or not, is also appended to the request log `requests.jsonl` beside the
+messages (`{"received_at", "path", "status"}`), where a test counts a client's attempts.
+
+Fault injection, for the tests of what a Slack outage does: a webhook path
+`/services/_fault/<fault>/...` answers as a broken Slack would, and records no message:
+
+* `<fault>` = a 5xx status (`500`, `503`): that status with `internal_error`;
+* `<fault>` = `sleep-<seconds>`: no answer for that long (the client times out), then `200 ok`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 MESSAGE_FIELDS = ("text", "blocks", "attachments")
+FAULT_PATH = re.compile(r"^/services/_fault/(?:(?P<status>5\d\d)|sleep-(?P<sleep>\d+(?:\.\d+)?))(?:/|$)")
+
+
+def requests_log(log_path: Path) -> Path:
+    """The request log beside the message log: every POST with the status it got."""
+    return log_path.with_name("requests.jsonl")
 
 
 def classify(body: bytes) -> tuple[int, str, dict[str, Any] | None]:
@@ -55,12 +73,31 @@ def make_handler(log_path: Path, lock: threading.Lock) -> type[BaseHTTPRequestHa
             else:
                 self._answer(404, "no_service")
 
+        def _log_request(self, status: int) -> None:
+            record = {"received_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "path": self.path}
+            with lock, requests_log(log_path).open("a", encoding="utf-8") as log:
+                log.write(json.dumps(dict(record, status=status)) + "\n")
+
         def do_POST(self) -> None:
             if not self.path.startswith("/services/"):
+                self._log_request(404)
                 self._answer(404, "no_service")
                 return
             length = int(self.headers.get("Content-Length") or 0)
-            status, answer, payload = classify(self.rfile.read(length))
+            body = self.rfile.read(length)
+            fault = FAULT_PATH.match(self.path)
+            if fault and fault.group("status"):
+                self._log_request(int(fault.group("status")))
+                self._answer(int(fault.group("status")), "internal_error")
+                return
+            if fault:
+                self._log_request(0)  # 0: the client was left without an answer
+                time.sleep(float(fault.group("sleep")))
+                with contextlib.suppress(OSError):  # the client has usually hung up by now
+                    self._answer(200, "ok")
+                return
+            status, answer, payload = classify(body)
+            self._log_request(status)
             if payload is not None:
                 record = {
                     "received_at": datetime.now(UTC).isoformat(timespec="seconds"),

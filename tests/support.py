@@ -207,3 +207,11 @@ class LocalStack:
         outputs = terraform(self.emulator, "output", "-json")
         assert outputs.returncode == 0, outputs.stderr
         return {name: output["value"] for name, output in json.loads(outputs.stdout).items()}
+
+
+def without_run_lock(calls: list[Any]) -> dict[str, Any]:
+    """The recording summary of `calls` without the run lock's own requests (every ops run reads, takes
+    and releases locks/<env>.json in the archive bucket: bookkeeping, not a change to the environment)."""
+    from emulator import recording
+
+    return recording.summarise([call for call in calls if "/locks/" not in call.action])

@@ -11,7 +11,7 @@ import importlib
 import pytest
 import yaml
 
-MODULES = ["rds_snapshot", "cloudwatch_logs_archive", "security_group_exclusive_rules"]
+MODULES = ["rds_snapshot", "cloudwatch_logs_archive", "security_group_exclusive_rules", "run_lock", "job_record"]
 
 
 def load(name: str):

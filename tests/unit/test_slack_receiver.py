@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.error
 import urllib.request
@@ -78,3 +79,35 @@ def test_summary_reads_text_or_the_first_block():
     assert slack_receiver.summary({"received_at": "t", "payload": {"text": "a\nb"}}) == "t  a"
     blocks = {"received_at": "t", "payload": {"blocks": [{"text": {"type": "mrkdwn", "text": "hi"}}]}}
     assert slack_receiver.summary(blocks) == "t  hi"
+
+
+def requests(log: Path) -> list[dict]:
+    path = slack_receiver.requests_log(log)
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_5xx_fault_path_answers_that_status_and_records_no_message(receiver):
+    url, log = receiver
+    assert post(url + "/services/_fault/500/T0/B0/x", b'{"text": "backup ok"}') == (500, "internal_error")
+    assert post(url + "/services/_fault/503/T0/B0/x", b'{"text": "backup ok"}') == (503, "internal_error")
+    assert not log.exists()
+    assert [r["status"] for r in requests(log)] == [500, 503]
+
+
+def test_a_sleep_fault_path_leaves_the_client_without_an_answer(receiver):
+    url, log = receiver
+    request = urllib.request.Request(url + "/services/_fault/sleep-2/T0/B0/x", data=b'{"text": "x"}', method="POST")
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        urllib.request.urlopen(request, timeout=0.5)
+    assert not log.exists()
+    assert [r["status"] for r in requests(log)] == [0]
+
+
+def test_every_post_is_in_the_request_log(receiver):
+    url, log = receiver
+    post(url + "/services/T0/B0/secret", b'{"text": "backup ok"}')
+    post(url + "/services/T0/B0/secret", b"not json")
+    assert [(r["path"], r["status"]) for r in requests(log)] == [
+        ("/services/T0/B0/secret", 200),
+        ("/services/T0/B0/secret", 400),
+    ]
