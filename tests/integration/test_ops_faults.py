@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,16 @@ def test_slack_down_the_result_is_recorded_and_the_report_retried(
     assert record["result"] == "success" and record["job"] == "backup"
     assert record["slack"]["delivered"] is False and int(record["slack"]["attempts"]) == 3
     assert any(daily_snapshot in line for line in record["details"])
+    succeeded = emulator.client("cloudwatch").get_metric_statistics(
+        Namespace="Dailyge/Jobs",
+        MetricName="JobSucceeded",
+        Dimensions=[{"Name": "Environment", "Value": "local"}, {"Name": "Job", "Value": "backup"}],
+        StartTime=datetime.now(UTC) - timedelta(hours=6),
+        EndTime=datetime.now(UTC) + timedelta(minutes=1),
+        Period=3600,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    assert succeeded, "the job's success reaches CloudWatch (the watchdog) although Slack is down"
     assert webhook not in run.stdout, "the webhook URL is a secret"
     with capsys.disabled():
         print(f"\n[slack {fault}] {delivery}\n[slack {fault}] receiver log: {[r['status'] for r in attempts]}")
