@@ -5,6 +5,7 @@ dpkg-query, apt-get, id and sudo are replaced by recording fakes on PATH, so the
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -89,5 +90,14 @@ def test_a_user_without_sudo_gets_one_line_naming_what_is_missing(tmp_path: Path
 
 @pytest.mark.parametrize("target", ["test", "local"])
 def test_make_test_and_make_local_set_themselves_up(target: str):
-    plan = subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    # Not the caller's make: `make test` runs this test, and a sub-make would print its directory first.
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n", target],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "bash scripts/deps.sh" in plan.splitlines()[0]
