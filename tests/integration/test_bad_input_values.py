@@ -81,7 +81,10 @@ def test_site_stops_in_the_preflight_with_the_inventory_variable(emulator, tmp_p
     failures = run.failure_messages()
     assert failures == [f"{message} (inventory {REPO_ROOT / 'inventories' / 'local'})"], failures
     assert "target_cpu_utilization" not in " ".join(failures)
-    assert [play["play"]["name"] for play in run.report["plays"]] == ["Preflight"], "nothing after the preflight ran"
+    assert [play["play"]["name"] for play in run.report["plays"]] == [
+        "Preflight | The inventory is a Dailyge environment",
+        "Preflight",
+    ], "nothing after the preflight ran"
     assert written(emulator.settings.state_dir) == [], "no variables file, plan or state was written"
     assert emulator.client("ec2").describe_vpcs()["Vpcs"] == [] or all(
         vpc.get("IsDefault") for vpc in emulator.client("ec2").describe_vpcs()["Vpcs"]
