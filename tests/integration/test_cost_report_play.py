@@ -57,7 +57,7 @@ def test_the_daily_cost_report_reaches_slack(emulator: Emulator):
     # and JobSucceeded for the watchdog (roles/ops_jobs/tasks/job_metric.yml).
     working_folder = ("CLI config |", "Init |", "Emulator state |")
     changed = [t for t in run.changed_tasks() if not any(part in t for part in working_folder)]
-    assert changed == ["Job metric | JobSucceeded = 1 to CloudWatch"], run.changed_tasks()
+    assert changed == ["ops_jobs : Job metric | JobSucceeded = 1 to CloudWatch"], run.changed_tasks()
     metrics = emulator.client("cloudwatch").list_metrics(Namespace="Dailyge/Jobs", MetricName="JobSucceeded")["Metrics"]
     assert [sorted((item["Name"], item["Value"]) for item in metric["Dimensions"]) for metric in metrics] == [
         [("Environment", "local"), ("Job", "cost_report")]
