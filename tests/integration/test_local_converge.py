@@ -66,7 +66,7 @@ def test_terraform_plan_after_converge_is_empty(converged: Converged):
 
 
 def test_check_run_after_converge_changes_nothing(converged: Converged):
-    checked = run_playbook("site.yml", "-i", "inventories/local", "--check", env=converged.emulator.env)
+    checked = run_playbook("site.yml", "-i", "inventories/local", "--check", "--diff", env=converged.emulator.env)
     assert checked.returncode == 0, checked.failure_messages()
     assert checked.changed == 0, checked.changed_tasks()
 

@@ -36,6 +36,11 @@ NOT_RUN = {
     "make checkov": "its own virtualenv and every module: a CI job of its own (.github/workflows)",
     "make bench": "a cold converge on a fresh emulator of its own: minutes, a benchmark, not a check",
     "make graph": "rewrites the committed docs/graph.png (tests/unit/test_graph.py covers the script)",
+    # Run exactly as written by another test of the same session: minutes each, not run twice.
+    "ansible-playbook site.yml -i inventories/local": "conftest's local_stack and test_local_converge (twice)",
+    "ansible-playbook site.yml -i inventories/local --check --diff": "test_local_converge: the check run",
+    "ansible-playbook playbooks/ops/loadtest.yml -i inventories/local -e mode=on": "test_loadtest_play",
+    "ansible-playbook playbooks/ops/loadtest.yml -i inventories/local -e mode=off": "test_loadtest_play",
 }
 
 
