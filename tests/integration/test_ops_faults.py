@@ -120,7 +120,9 @@ def test_two_restore_drills_at_once_one_is_refused_naming_the_holder(local_stack
 def test_a_deploy_while_another_runs_names_it(local_stack, capsys):
     state_dir = local_stack.emulator.settings.state_dir
     lock = state_dir / "terraform" / "local" / "deploy.lock"
-    assert not lock.exists(), "the session's converge released its deploy lock (playbooks/summary.yml)"
+    if lock.exists():  # provision.yml run alone by an earlier test keeps it (only summary.yml releases)
+        earlier = json.loads(lock.read_text())["pid"]
+        assert subprocess.run(["kill", "-0", str(earlier)], capture_output=True).returncode != 0, "its run is over"
     other = subprocess.Popen(["sleep", "120"])  # stands for the first `make local`, still running
     try:
         holder = {"pid": other.pid, "host": HOST, "user": "dev", "play": "Provision", "started": "2026-12-03T06:00:00Z"}
