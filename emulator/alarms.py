@@ -117,6 +117,13 @@ def statistic(values: list[Any], name: str) -> float:
     }[name]
 
 
+def period_windows(alarm: Any, now: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, stop) of each of the alarm's evaluation periods ending at `now`'s minute, the newest first."""
+    period = timedelta(seconds=int(alarm.period))
+    end = now.replace(second=0, microsecond=0)
+    return [(end - (index + 1) * period, end - index * period) for index in range(int(alarm.evaluation_periods))]
+
+
 def period_values(alarm: Any, metric_data: list[Any], now: datetime) -> list[tuple[datetime, float | None]]:
     """(start, value or None) of each of the alarm's evaluation periods, the newest first."""
     wanted = dimension_set(alarm.dimensions)
@@ -128,11 +135,8 @@ def period_values(alarm: Any, metric_data: list[Any], now: datetime) -> list[tup
         and dimension_set(datum.dimensions) == wanted
         and (not alarm.unit or not datum.unit or datum.unit == alarm.unit)
     ]
-    period = timedelta(seconds=int(alarm.period))
-    end = now.replace(second=0, microsecond=0)
     periods = []
-    for index in range(int(alarm.evaluation_periods)):
-        stop, start = end - index * period, end - (index + 1) * period
+    for start, stop in period_windows(alarm, now):
         inside = [datum for datum in matching if start <= as_utc(datum.timestamp) < stop]
         periods.append((start, statistic(inside, alarm.statistic or "Average") if inside else None))
     return periods
@@ -164,13 +168,7 @@ def status_check_periods(
     if running:
         launch_time = instance.launch_time
         launched = as_utc(launch_time) if isinstance(launch_time, datetime) else parse_now(str(launch_time))
-    period = timedelta(seconds=int(alarm.period))
-    end = now.replace(second=0, microsecond=0)
-    periods = []
-    for index in range(int(alarm.evaluation_periods)):
-        stop, start = end - index * period, end - (index + 1) * period
-        periods.append((start, 0.0 if running and launched < stop else None))
-    return periods
+    return [(start, 0.0 if running and launched < stop else None) for start, stop in period_windows(alarm, now)]
 
 
 def decide(alarm: Any, periods: list[tuple[datetime, float | None]]) -> tuple[str, str]:
