@@ -145,7 +145,7 @@ variable "ecs_service_max_capacity" {
 }
 
 variable "api_image_tag" {
-  description = "Tag of the API image in the ECR repository (an immutable tag pushed by the CI)."
+  description = "Tag of the bootstrap image: the first deploy runs it, then playbooks/release.yml owns the image."
   type        = string
 
   validation {

@@ -365,6 +365,16 @@ output "ecr_repository_url" {
   value       = module.observability.ecr_repository_url
 }
 
+output "ecr_repository_name" {
+  description = "Name of the ECR repository of the API image (playbooks/release.yml resolves tags in it)."
+  value       = module.observability.ecr_repository_name
+}
+
+output "api_release_parameter" {
+  description = "SSM parameter with the API's release record (owned by playbooks/release.yml, read by Terraform)."
+  value       = module.ecs.release_parameter_name
+}
+
 # --- Monitoring host -----------------------------------------------------------------------------
 
 output "monitoring_instance_id" {

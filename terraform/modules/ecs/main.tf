@@ -12,7 +12,28 @@ data "aws_ssm_parameter" "ecs_ami" {
   name = var.ami_ssm_parameter_name
 }
 
+# --- Who owns the image: the release -------------------------------------------------------------
+# playbooks/release.yml owns the image the API runs. It registers a revision of this family that differs
+# only in the image, moves the service onto it, and writes its record (JSON, `image` the reference pinned
+# by tag and digest) into this parameter. Terraform creates the parameter once, with the bootstrap image,
+# never writes it again, and builds the task definition from it. So a deploy (site.yml) renders exactly
+# the revision the release registered (track_latest reads the newest revision): no change, and the
+# running image is never moved by an infrastructure deploy. A change Terraform does make to the task
+# definition (memory, environment) keeps the released image.
+resource "aws_ssm_parameter" "release" {
+  #checkov:skip=CKV2_AWS_34:the release record is public metadata (image reference, tag, digest, revision, commit), never a secret; Terraform reads it as plain text
+  name           = "/${var.name}/api/release"
+  description    = "Release record of the API (written by playbooks/release.yml; Terraform sets only the bootstrap image)."
+  type           = "String"
+  insecure_value = jsonencode({ image = "${var.container_image}:${var.image_tag}" })
+
+  lifecycle {
+    ignore_changes = [insecure_value]
+  }
+}
+
 locals {
+  released_image           = jsondecode(aws_ssm_parameter.release.insecure_value).image
   ami_id                   = var.ami_id != null ? var.ami_id : nonsensitive(data.aws_ssm_parameter.ecs_ami[0].value)
   service_name             = "api"
   container_name           = "api"
@@ -21,7 +42,7 @@ locals {
 
   container_definitions = [{
     name              = local.container_name
-    image             = "${var.container_image}:${var.image_tag}"
+    image             = local.released_image
     essential         = true
     cpu               = var.task_cpu_units
     memory            = var.task_memory_mib
@@ -352,6 +373,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 
 resource "aws_ecs_task_definition" "api" {
   family                   = "${var.name}-api"
+  track_latest             = true # the release registers revisions too: compare with the newest one
   network_mode             = "bridge"
   requires_compatibilities = ["EC2"]
   execution_role_arn       = aws_iam_role.task_execution.arn

@@ -97,3 +97,8 @@ output "task_execution_role_arn" {
   description = "IAM role the ECS agent starts the API tasks with."
   value       = aws_iam_role.task_execution.arn
 }
+
+output "release_parameter_name" {
+  description = "SSM parameter holding the release record of the API (owned by playbooks/release.yml)."
+  value       = aws_ssm_parameter.release.name
+}

@@ -123,7 +123,7 @@ variable "container_image" {
 }
 
 variable "image_tag" {
-  description = "Tag of the API image to run (the CI pushes immutable tags, e.g. the git commit)."
+  description = "Tag of the bootstrap image: the first deploy runs it, then playbooks/release.yml owns the image."
   type        = string
 
   validation {

@@ -53,6 +53,11 @@ output "ecr_repository_url" {
   value       = aws_ecr_repository.api.repository_url
 }
 
+output "ecr_repository_name" {
+  description = "Name of the ECR repository of the API image."
+  value       = aws_ecr_repository.api.name
+}
+
 output "ecr_repository_arn" {
   description = "ARN of the ECR repository of the API image."
   value       = aws_ecr_repository.api.arn

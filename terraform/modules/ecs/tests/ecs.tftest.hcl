@@ -89,6 +89,28 @@ run "bridge_mode_with_dynamic_host_ports" {
   }
 }
 
+run "the_release_owns_the_image" {
+  assert {
+    condition     = aws_ssm_parameter.release.name == "/dailyge-test/api/release" && aws_ssm_parameter.release.type == "String"
+    error_message = "The release record must be the String parameter /<name>/api/release."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.release.insecure_value) == { image = "${var.container_image}:abc1234" }
+    error_message = "Before any release the record holds only the bootstrap image (the tagged image of the repository)."
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.api.track_latest
+    error_message = "The task definition must track the newest revision: releases register revisions of the family too."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.api.container_definitions)[0].image == jsondecode(aws_ssm_parameter.release.insecure_value).image
+    error_message = "The task definition's image must come from the release record."
+  }
+}
+
 run "logs_and_heap_dumps" {
   assert {
     condition = jsondecode(aws_ecs_task_definition.api.container_definitions)[0].logConfiguration == {
