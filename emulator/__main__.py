@@ -1,11 +1,11 @@
-"""Command line of the embedded AWS emulator: start | stop | status | slack-messages | evaluate-alarms."""
+"""Command line of the embedded AWS emulator: start | stop | status | slack-messages | evaluate-alarms | push-image."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from emulator import launcher, slack_receiver
+from emulator import images, launcher, slack_receiver
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         "evaluate-alarms", help="evaluate the CloudWatch alarms now (or --at a time) and print the state changes"
     )
     evaluate.add_argument("--at", default="", help="evaluation time: ISO 8601 (UTC when no offset) or epoch seconds")
+    push = commands.add_parser("push-image", help="put an image's manifest into the emulator's ECR; print its digest")
+    push.add_argument("--repository", required=True, help="ECR repository name")
+    push.add_argument("--tag", required=True, help="image tag (the build's commit)")
+    push.add_argument("--failing", action="store_true", help="an image whose tasks fail to start (circuit breaker)")
     args = parser.parse_args(argv)
 
     try:
@@ -47,12 +51,24 @@ def main(argv: list[str] | None = None) -> int:
             for change in answer["changes"]:
                 topics = ", ".join(change["notified"]) or "no action"
                 print(f"  {change['alarm']}: {change['old']} -> {change['new']} ({topics}): {change['reason']}")
+        elif args.command == "push-image":
+            if launcher.health(settings) is None:
+                raise launcher.EmulatorError(
+                    f"emulator is not running on {settings.endpoint}: python -m emulator start"
+                )
+            pushed = images.push_image(
+                images.ecr_client(settings.endpoint), args.repository, args.tag, failing=args.failing
+            )
+            print(pushed.digest)
         else:
             found = slack_receiver.last_messages(settings.slack_log, args.count)
             if not found:
                 print(f"no Slack messages recorded yet ({settings.slack_log})")
             for message in found:
                 print(slack_receiver.summary(message))
+    except images.PushError as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 1
     except launcher.EmulatorError as exc:
         print(f"emulator: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@
     python -m emulator status          # exit 0 when up, 3 when down
     python -m emulator slack-messages  # the last messages the local Slack receiver recorded
     python -m emulator evaluate-alarms [--at 2026-12-04T00:00:00Z]  # CloudWatch alarms evaluated now (emulator.alarms)
+    python -m emulator push-image --repository R --tag T [--failing]  # an image into ECR (emulator.images)
 
 Settings come from the environment: DAILYGE_EMULATOR_PORT (4566), DAILYGE_SLACK_PORT (4567),
 DAILYGE_STATE_DIR (<repo>/.state). MOTO_ENABLE_RECORDING=true is passed through to moto so that

@@ -695,3 +695,184 @@ def logs_export_tasks_as_aws_does() -> None:
     models.LogsBackend.cancel_export_task = cancel_export_task
     responses.LogsResponse.create_export_task = create_export_task_response
     responses.LogsResponse.describe_export_tasks = describe_export_tasks_response
+
+
+# The manifest annotation that makes the emulator's ECS fail the tasks of an image (push-image --failing).
+FAILING_IMAGE_ANNOTATION = "org.dailyge.emulator/health"
+# A new deployment is reported IN_PROGRESS by this many DescribeServices calls, then it ends.
+ECS_ROLLOUT_DESCRIBES = 2
+CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+
+
+def ecs_image_is_failing(account_id: str, region: str, image: str) -> bool:
+    """Whether `image` (`<uri>:<tag>@sha256:...`) is an ECR image annotated as failing its health check."""
+    from moto.ecr.models import ecr_backends
+
+    if "@" not in image:
+        return False
+    digest = image.rsplit("@", 1)[1]
+    for repository in ecr_backends[account_id][region].repositories.values():
+        for found in repository.images:
+            if found.get_image_digest() != digest:
+                continue
+            try:
+                annotations = json.loads(found.image_manifest).get("annotations") or {}
+            except ValueError:
+                return False
+            return annotations.get(FAILING_IMAGE_ANNOTATION) == "failing"
+    return False
+
+
+def ecs_new_deployment(service: Any, task_definition: str, rollout: str) -> dict[str, Any]:
+    """A deployment of `task_definition` as DescribeServices shows it (placement settings of the service)."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    done = rollout == "COMPLETED"
+    deployment = {
+        "id": deployment_id,
+        "status": "PRIMARY",
+        "taskDefinition": task_definition,
+        "desiredCount": service.desired_count,
+        "runningCount": service.desired_count if done else 0,
+        "pendingCount": 0 if done else service.desired_count,
+        "failedTasks": 0,
+        "rolloutState": rollout,
+        "rolloutStateReason": f"ECS deployment {deployment_id} {'completed' if done else 'in progress'}.",
+        "createdAt": utcnow(),
+        "updatedAt": utcnow(),
+    }
+    if service.launch_type:
+        deployment["launchType"] = service.launch_type
+    strategy = getattr(service, "capacity_provider_strategy", None)
+    if strategy:
+        deployment["capacityProviderStrategy"] = strategy
+    if service.platform_version:
+        deployment["platformVersion"] = service.platform_version
+    return deployment
+
+
+def ecs_advance_rollout(backend: Any, service: Any, seen: dict[str, int]) -> None:
+    """One DescribeServices step of the service's rollout (see ecs_deployments_roll_out_as_aws_does)."""
+    from moto.core.utils import utcnow
+
+    deployments = service.deployments
+    if not deployments:
+        return
+    primary = deployments[0]
+    if primary.get("rolloutState") != "IN_PROGRESS":
+        if len(deployments) > 1 and primary.get("rolloutState") == "COMPLETED":
+            service.deployments = [primary]  # the replaced (and failed) deployments are drained
+        return
+    seen[primary["id"]] = seen.get(primary["id"], 0) + 1
+    if seen[primary["id"]] <= ECS_ROLLOUT_DESCRIBES:
+        return
+    definition = backend.describe_task_definition(primary["taskDefinition"])
+    failing = any(
+        ecs_image_is_failing(backend.account_id, backend.region_name, container.get("image", ""))
+        for container in definition.container_definitions
+    )
+    breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+    primary["updatedAt"] = utcnow()
+    if not failing:
+        primary.update(
+            runningCount=primary["desiredCount"],
+            pendingCount=0,
+            rolloutState="COMPLETED",
+            rolloutStateReason=f"ECS deployment {primary['id']} completed.",
+        )
+        service.deployments = [primary]
+        return
+    if not breaker.get("enable"):
+        primary["failedTasks"] = primary.get("failedTasks", 0) + max(primary["desiredCount"], 1)
+        return  # without a circuit breaker ECS keeps replacing the failed tasks: the rollout never ends
+    primary.update(
+        failedTasks=max(primary["desiredCount"], 1) * 2,
+        runningCount=0,
+        pendingCount=0,
+        rolloutState="FAILED",
+        rolloutStateReason=CIRCUIT_BREAKER_REASON,
+    )
+    previous = next((d for d in deployments[1:] if d.get("taskDefinition") != primary["taskDefinition"]), None)
+    if not breaker.get("rollback") or previous is None:
+        return
+    primary["status"] = "ACTIVE"
+    rollback = ecs_new_deployment(service, previous["taskDefinition"], "COMPLETED")
+    service.task_definition = previous["taskDefinition"]
+    service.deployments = [rollback, primary]
+
+
+@patch
+def ecs_deployments_roll_out_as_aws_does() -> None:
+    """UpdateService starts a deployment that rolls out, completes or is rolled back by the circuit breaker.
+
+    AWS: an UpdateService that changes the task definition (or forces a new deployment) makes the
+    running deployment `ACTIVE` and puts a new `PRIMARY` deployment of the new task definition
+    first, `rolloutState: IN_PROGRESS` with no running task. When its tasks are healthy it becomes
+    `COMPLETED` (runningCount = desiredCount) and the old deployments are drained (they disappear
+    from DescribeServices). When its tasks fail to start and the service's deployment circuit
+    breaker is enabled, the deployment ends `FAILED` ("ECS deployment circuit breaker: tasks failed
+    to start."); with `rollback: true` a new `PRIMARY` deployment of the previous task definition
+    takes over and the service's `taskDefinition` returns to it. A new service starts with one
+    `PRIMARY` deployment.
+
+    moto only replaces `service.taskDefinition`: the deployments keep the old `PRIMARY` of the old
+    task definition, `COMPLETED`, so a release that waits for its rollout passes at once for the
+    wrong reason and a failing image can never be rolled back. Its new services also report
+    `IN_PROGRESS` with no running task for ever (unless MOTO_ECS_SERVICE_RUNNING is set, which the
+    launcher does not do).
+
+    Here a new service's deployment is `COMPLETED` at once (runningCount = desiredCount); a new
+    deployment is reported `IN_PROGRESS` by ECS_ROLLOUT_DESCRIBES DescribeServices calls and ends at
+    the next one (counted calls, not wall time, so tests are deterministic): `COMPLETED`, or - when
+    a container image's digest is an ECR image whose manifest has the annotation
+    `org.dailyge.emulator/health: failing` (`python -m emulator push-image --failing`) - `FAILED`
+    and rolled back as above (shown once with the `FAILED` deployment `ACTIVE` behind the rollback,
+    then drained). Without a circuit breaker the failing deployment stays `IN_PROGRESS`.
+    """
+    from moto.ecs import models
+
+    seen: dict[str, int] = {}
+    original_init = models.Service.__init__
+    original_update = models.EC2ContainerServiceBackend.update_service
+    original_describe = models.EC2ContainerServiceBackend.describe_services
+
+    def init_completed(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        for deployment in self.deployments[:1]:
+            deployment.update(
+                runningCount=self.desired_count,
+                pendingCount=0,
+                rolloutState="COMPLETED",
+                rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+            )
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        requested = service_properties.get("task_definition")
+        force = bool(service_properties.get("force_new_deployment"))
+        service = self._get_service(service_properties.get("cluster", "default"), service_properties["service"])
+        before = service.task_definition
+        service_properties["force_new_deployment"] = False  # the deployment is made here
+        updated = original_update(self, service_properties)
+        if requested:
+            updated.task_definition = self.describe_task_definition(requested).arn
+        if updated.deployment_controller.get("type", "ECS") != "ECS" or not updated.deployments:
+            return updated
+        if updated.task_definition != before or force:
+            for deployment in updated.deployments:
+                deployment["status"] = "ACTIVE"
+            updated.deployments.insert(0, ecs_new_deployment(updated, updated.task_definition, "IN_PROGRESS"))
+        elif service_properties.get("desired_count") is not None:
+            updated.deployments[0]["desiredCount"] = updated.desired_count
+        return updated
+
+    def describe_services(self: Any, cluster_str: str, service_names_or_arns: list[str]) -> Any:
+        services, failures = original_describe(self, cluster_str, service_names_or_arns)
+        for service in services:
+            ecs_advance_rollout(self, service, seen)
+        return services, failures
+
+    models.Service.__init__ = init_completed
+    models.EC2ContainerServiceBackend.update_service = update_service
+    models.EC2ContainerServiceBackend.describe_services = describe_services

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,22 +42,48 @@ LOGS_PATCHED = {
 }
 
 
-@pytest.fixture
-def logs_as_aws():
-    """In-process moto with the emulator's export-task patch (AWS's behaviour), undone afterwards."""
+def patched_moto(patched: dict[str, dict[str, tuple[str, ...]]], *apply: Any) -> Iterator[None]:
+    """Apply emulator patches to in-process moto, restoring every attribute in `patched` afterwards."""
     import importlib
 
-    from emulator import patches
-
     saved = []
-    for module_name, classes in LOGS_PATCHED.items():
+    for module_name, classes in patched.items():
         module = importlib.import_module(module_name)
         for class_name, names in classes.items():
             owner = getattr(module, class_name)
             saved.extend((owner, name, owner.__dict__[name]) for name in names)
-    patches.logs_export_tasks_as_aws_does()
+    for func in apply:
+        func()
     try:
         yield
     finally:
         for owner, name, value in saved:
             setattr(owner, name, value)
+
+
+@pytest.fixture
+def logs_as_aws() -> Iterator[None]:
+    """In-process moto with the emulator's export-task patch (AWS's behaviour), undone afterwards."""
+    from emulator import patches
+
+    yield from patched_moto(LOGS_PATCHED, patches.logs_export_tasks_as_aws_does)
+
+
+# The classes and methods emulator.patches' ECS service and deployment patches replace.
+ECS_PATCHED = {
+    "moto.ecs.models": {
+        "Service": ("__init__",),
+        "EC2ContainerServiceBackend": ("update_service", "describe_services"),
+    },
+    "moto.ecs.responses": {"EC2ContainerServiceResponse": ("create_service",)},
+}
+
+
+@pytest.fixture
+def ecs_as_aws() -> Iterator[None]:
+    """In-process moto with the emulator's ECS create-settings and deployment patches, undone afterwards."""
+    from emulator import patches
+
+    yield from patched_moto(
+        ECS_PATCHED, patches.ecs_service_keeps_its_create_settings, patches.ecs_deployments_roll_out_as_aws_does
+    )

@@ -81,3 +81,46 @@ def test_describe_takes_at_most_100_arns(ecs):
     with pytest.raises(ClientError, match="InvalidParameterException"):
         ecs.describe_container_instances(cluster=CLUSTER, containerInstances=arns)
     assert ecs.describe_tasks(cluster=CLUSTER, tasks=arns[:100])["tasks"] == []
+
+
+def test_a_release_rolls_out_and_a_failing_image_is_rolled_back_over_the_server(emulator, ecs):
+    """ecs_deployments_roll_out_as_aws_does with every other patch, over HTTP, images pushed as push-image does."""
+    from emulator import images, patches
+
+    ecr = emulator.client("ecr")
+    ecr.create_repository(repositoryName="release-api", imageTagMutability="IMMUTABLE")
+    uri = ecr.describe_repositories(repositoryNames=["release-api"])["repositories"][0]["repositoryUri"]
+
+    def revision(tag: str, failing: bool = False) -> str:
+        digest = images.push_image(ecr, "release-api", tag, failing=failing).digest
+        return ecs.register_task_definition(
+            family="release",
+            networkMode="bridge",
+            containerDefinitions=[{"name": "api", "image": f"{uri}:{tag}@{digest}", "cpu": 16, "memory": 32}],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    def rollout() -> list[tuple[str, str, str]]:
+        (found,) = ecs.describe_services(cluster=CLUSTER, services=["release"])["services"]
+        return [(d["status"], d["rolloutState"], d["taskDefinition"].rsplit(":", 1)[1]) for d in found["deployments"]]
+
+    first = revision("one")
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="release",
+        taskDefinition=first,
+        desiredCount=1,
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    assert rollout() == [("PRIMARY", "COMPLETED", "1")]
+
+    ecs.update_service(cluster=CLUSTER, service="release", taskDefinition=revision("two"))
+    seen = [rollout() for _ in range(patches.ECS_ROLLOUT_DESCRIBES + 1)]
+    assert seen[0] == [("PRIMARY", "IN_PROGRESS", "2"), ("ACTIVE", "COMPLETED", "1")]
+    assert seen[-1] == [("PRIMARY", "COMPLETED", "2")]
+
+    ecs.update_service(cluster=CLUSTER, service="release", taskDefinition=revision("bad", failing=True))
+    seen = [rollout() for _ in range(patches.ECS_ROLLOUT_DESCRIBES + 2)]
+    assert seen[-2] == [("PRIMARY", "COMPLETED", "2"), ("ACTIVE", "FAILED", "3")]
+    assert seen[-1] == [("PRIMARY", "COMPLETED", "2")]
+    (found,) = ecs.describe_services(cluster=CLUSTER, services=["release"])["services"]
+    assert found["taskDefinition"].endswith("release:2")

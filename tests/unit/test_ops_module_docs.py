@@ -11,7 +11,15 @@ import importlib
 import pytest
 import yaml
 
-MODULES = ["rds_snapshot", "cloudwatch_logs_archive", "security_group_exclusive_rules", "run_lock", "job_record"]
+MODULES = [
+    "rds_snapshot",
+    "cloudwatch_logs_archive",
+    "security_group_exclusive_rules",
+    "run_lock",
+    "job_record",
+    "ecs_release",
+    "release_record",
+]
 
 
 def load(name: str):
