@@ -1,8 +1,10 @@
 """The local environment end to end: converge twice against a fresh emulator, then --check.
 
-The second run must change nothing (Ansible changed=0, zero AWS write calls) and Terraform's plan
-right after must be empty; a --check run must report changed=0 too. This module converges once
-(about three minutes) and the tests read that run.
+Between the two converges an image is released (playbooks/release.yml, issue 11): the second run must
+change nothing (Ansible changed=0, zero AWS write calls), leave the service on the released image, and
+Terraform's plan right after must be empty; a --check run must report changed=0 too. The release owns
+the image: an infrastructure deploy never moves it. This module converges twice (about six minutes)
+and the tests read those runs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 from support import Emulator, PlaybookRun, run_playbook, start_emulator, terraform, terraform_plan_args
 
-from emulator import launcher, recording
+from emulator import images, launcher, recording
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +29,8 @@ class Converged:
     second: PlaybookRun
     second_calls: list[recording.Call]
     state_dir: Path
+    released: PlaybookRun
+    released_image: str
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +40,33 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
     try:
         first = run_playbook("site.yml", "-i", "inventories/local", env=running.env)
         assert first.returncode == 0, first.failure_messages() or first.stderr[-3000:]
+        released, image = release_an_image(running)
         recording.reset(running.endpoint)
         second = run_playbook("site.yml", "-i", "inventories/local", env=running.env)
-        yield Converged(running, first, second, recording.calls(running.endpoint), state_dir)
+        yield Converged(running, first, second, recording.calls(running.endpoint), state_dir, released, image)
     finally:
         launcher.stop(running.settings)
+
+
+def release_an_image(running: Emulator) -> tuple[PlaybookRun, str]:
+    """Push an image into the emulator's ECR and release it (after the backup its acceptance needs)."""
+    outputs = json.loads(terraform(running, "output", "-json").stdout)
+    repository, url = outputs["ecr_repository_name"]["value"], outputs["ecr_repository_url"]["value"]
+    backup = run_playbook("playbooks/ops/backup.yml", "-i", "inventories/local", env=running.env)
+    assert backup.returncode == 0, backup.failure_messages()
+    digest = images.push_image(images.ecr_client(running.endpoint), repository, "converge-a1b2c3d").digest
+    released = run_playbook("playbooks/release.yml", "-i", "inventories/local", "-e", "image_tag=converge-a1b2c3d",
+                            env=running.env)  # fmt: skip
+    return released, f"{url}:converge-a1b2c3d@{digest}"
+
+
+def service_image(converged: Converged) -> str:
+    outputs = json.loads(terraform(converged.emulator, "output", "-json").stdout)
+    ecs = converged.emulator.client("ecs")
+    cluster, name = outputs["ecs_cluster_name"]["value"], outputs["ecs_service_name"]["value"]
+    arn = ecs.describe_services(cluster=cluster, services=[name])["services"][0]["taskDefinition"]
+    [container] = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"]
+    return container["image"]
 
 
 def test_first_converge_creates_the_stack(converged: Converged):
@@ -52,6 +78,12 @@ def test_first_converge_creates_the_stack(converged: Converged):
 def test_second_converge_changes_nothing(converged: Converged):
     assert converged.second.returncode == 0, converged.second.failure_messages()
     assert converged.second.changed == 0, converged.second.changed_tasks()
+
+
+def test_a_deploy_after_a_release_keeps_the_released_image(converged: Converged):
+    assert converged.released.returncode == 0, converged.released.failure_messages()
+    assert converged.released.changed > 0
+    assert service_image(converged) == converged.released_image
 
 
 def test_second_converge_makes_no_aws_write_call(converged: Converged):

@@ -273,3 +273,40 @@ def test_the_first_step_passes_when_every_secret_is_set(workflow: str, job: str,
     result = run_step(step, env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "::error" not in result.stdout
+
+
+def test_release_goes_to_dev_then_to_prod_behind_its_reviewers():
+    workflow = load(WORKFLOWS_DIR / "release.yml")
+    on = triggers(workflow)
+    assert on["repository_dispatch"] == {"types": ["release"]}
+    assert on["workflow_dispatch"]["inputs"]["tag"]["required"] is True
+    jobs = workflow["jobs"]
+    assert jobs["release-dev"]["environment"]["name"] == "dev"
+    assert jobs["release-prod"]["environment"]["name"] == "prod"  # required reviewers gate this job
+    assert "release-dev" in jobs["release-prod"]["needs"], "prod is released only after dev's release and acceptance"
+    for env in ("dev", "prod"):
+        job = jobs[f"release-{env}"]
+        assert job["concurrency"] == {"group": f"dailyge-{env}", "cancel-in-progress": False}
+        script = next(step["run"] for step in job["steps"] if "ansible-playbook" in step.get("run", ""))
+        assert script.split()[1:] == [
+            "playbooks/release.yml", "-i", '"inventories/${DAILYGE_ENV}"', "-e", '"image_tag=${IMAGE_TAG}"',
+        ]  # fmt: skip
+
+
+def test_deploy_never_sets_the_image():
+    text = (WORKFLOWS_DIR / "deploy.yml").read_text()
+    assert "image_tag" not in text.lower() and "IMAGE_TAG" not in text
+
+
+@pytest.mark.parametrize(
+    ("tag", "accepted"), [("3f9c2ab", True), ("v1.4.0-rc.2", True), ("", False), ("bad tag", False), ("-x", False)]
+)
+def test_the_release_workflow_refuses_a_malformed_tag_first(tag: str, accepted: bool, tmp_path: Path):
+    step = load(WORKFLOWS_DIR / "release.yml")["jobs"]["tag"]["steps"][0]
+    result = run_step(step, {"IMAGE_TAG": tag, "IMAGE_COMMIT": ""}, tmp_path)
+    assert (result.returncode == 0) is accepted, result.stdout + result.stderr
+    outputs = (tmp_path / "github_output").read_text()
+    if accepted:
+        assert f"tag={tag}\n" in outputs and f"commit={tag}\n" in outputs
+    else:
+        assert "::error title=Bad image tag::" in result.stdout and outputs == ""
