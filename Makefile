@@ -19,7 +19,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.state/terraform/terraformrc
 
 .PHONY: help deps local down status test lint pytest terraform-checks checkov venv venv-checkov plan bench graph clean \
-	monitoring-test promtool-test molecule bench-ecs-targets
+	monitoring-test promtool-test molecule bench-ecs-targets sanity
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,7 +58,7 @@ status: venv ## is the embedded AWS running?
 plan: venv ## terraform plan of ENV (default local) without applying
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/$(ENV) --check
 
-test: deps venv venv-checkov lint terraform-checks checkov pytest monitoring-test ## every check: lint, terraform, checkov, unit and integration tests, monitoring roles
+test: deps venv venv-checkov lint sanity terraform-checks checkov pytest monitoring-test ## every check: lint, collection sanity, terraform, checkov, unit and integration tests, monitoring roles
 
 lint: venv ## ruff, yamllint, ansible-lint (production), workflows (schema, zizmor), role specs, ansible-doc
 	$(BIN)/ruff check .
@@ -68,6 +68,12 @@ lint: venv ## ruff, yamllint, ansible-lint (production), workflows (schema, zizm
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --min-severity medium .github/workflows
 	$(BIN)/pytest -q tests/unit/test_role_argument_specs.py tests/lint
+
+# ansible-test sanity of the dailyge.infra collection on a copy beside amazon.aws, on Python 3.11 and on
+# the modules' floor 3.9; offline but for PyPI (scripts/ansible_test_pip_bootstrap.py gives ansible-test
+# its pip bootstrap). SANITY_PYTHONS="3.11" to run the controller's Python only.
+sanity: venv ## ansible-test sanity of the collection (Python 3.11 and 3.9)
+	bash scripts/sanity.sh
 
 terraform-checks: venv ## terraform fmt, validate (every env) and test (every module)
 	$(BIN)/pytest -q tests/terraform

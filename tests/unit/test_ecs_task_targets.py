@@ -6,6 +6,7 @@ stay RUNNING, ListTasks by service, the 100-ARN describe limits), undone after e
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -25,6 +26,18 @@ from emulator import patches
 
 REGION = "ap-northeast-2"
 CLUSTER = "dailyge-test"
+ROLE_FILES = Path(__file__).resolve().parents[2] / "roles" / "prometheus" / "files"
+
+
+@pytest.fixture
+def cron_script(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """roles/prometheus/files/refresh_ecs_targets.py as cron runs it: ecs_targets.py imported from beside it."""
+    monkeypatch.syspath_prepend(str(ROLE_FILES))
+    spec = importlib.util.spec_from_file_location("refresh_ecs_targets", ROLE_FILES / "refresh_ecs_targets.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def apply_ecs_patches(stack: ExitStack) -> None:
@@ -277,16 +290,16 @@ def test_bad_input_fails_before_any_call(ecs: Ecs, tmp_path: Path, capsys, args,
     assert result["msg"] == message
 
 
-def test_the_cron_script_writes_the_same_file_as_the_module(ecs: Ecs, tmp_path: Path, capsys):
+def test_the_cron_script_writes_the_same_file_as_the_module(ecs: Ecs, tmp_path: Path, capsys, cron_script):
     ecs.start("api", [0, 1])
     by_module, by_script = tmp_path / "module.json", tmp_path / "script.json"
     run_module({"cluster": CLUSTER, "services": ["api"], "dest": str(by_module), "labels": {"env": "t"}}, capsys)
 
-    code = ecs_targets.main(
+    code = cron_script.main(
         ["--cluster", CLUSTER, "--service", "api", "--dest", str(by_script), "--label", "env=t", "--region", REGION]
     )
     first_line = capsys.readouterr().out
-    code_again = ecs_targets.main(
+    code_again = cron_script.main(
         ["--cluster", CLUSTER, "--service", "api", "--dest", str(by_script), "--label", "env=t", "--region", REGION]
     )
 
@@ -296,10 +309,10 @@ def test_the_cron_script_writes_the_same_file_as_the_module(ecs: Ecs, tmp_path: 
     assert capsys.readouterr().out.rstrip().endswith("unchanged")
 
 
-def test_the_cron_script_reports_a_failure_and_keeps_the_old_file(ecs: Ecs, tmp_path: Path, capsys):
+def test_the_cron_script_reports_a_failure_and_keeps_the_old_file(ecs: Ecs, tmp_path: Path, capsys, cron_script):
     dest = tmp_path / "ecs.json"
     dest.write_text("[]\n")
-    code = ecs_targets.main(["--cluster", "nope", "--service", "api", "--dest", str(dest), "--region", REGION])
+    code = cron_script.main(["--cluster", "nope", "--service", "api", "--dest", str(dest), "--region", REGION])
     assert code == 1
     assert "refresh of" in capsys.readouterr().err
     assert dest.read_text() == "[]\n"

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Prometheus file_sd targets for every running ECS task on its dynamic host port.
 
-Used by the module `dailyge.infra.ecs_task_targets` and, unchanged, as the script that cron runs
-on the monitoring host every minute (`python3 ecs_targets.py --cluster ... --service ... --dest ...`):
-it imports nothing but boto3 and the standard library, so the monitoring host needs no Ansible.
+Used by the module `dailyge.infra.ecs_task_targets` and, unchanged, by the script that cron runs on
+the monitoring host every minute (roles/prometheus/files/refresh_ecs_targets.py, copied beside this
+file): it imports nothing but boto3 and the standard library, so the monitoring host needs no Ansible.
 
 The API calls are batched to the AWS limits: ListTasks per service (100 per page),
 DescribeTasks and DescribeContainerInstances 100 ARNs per call across all services, and one
@@ -14,10 +14,8 @@ refresh makes sum(ceil(T_s/100)) + ceil(T/100) + ceil(I/100) + ceil(I/1000) call
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -242,48 +240,3 @@ def refresh(
     if changed and write:
         write_atomic(dest, after)
     return found | {"changed": changed, "before": before or "", "after": after}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The cron entry point: refresh the file once, print one line, exit non-zero on failure."""
-    parser = argparse.ArgumentParser(description="Write Prometheus file_sd targets for the running ECS tasks.")
-    parser.add_argument("--cluster", required=True)
-    parser.add_argument("--service", action="append", required=True, dest="services")
-    parser.add_argument("--dest", required=True)
-    parser.add_argument("--container-port", type=int, default=8080)
-    parser.add_argument("--container-name")
-    parser.add_argument("--label", action="append", default=[], help="extra label NAME=VALUE")
-    parser.add_argument("--region")
-    # Debian's boto3 (bookworm: 1.26) predates botocore's own AWS_ENDPOINT_URL support: read it here.
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
-    args = parser.parse_args(argv)
-    labels = dict(item.split("=", 1) for item in args.label)
-
-    import boto3  # only here: the module imports this file without needing boto3 at import time
-    import botocore.exceptions
-
-    session = boto3.session.Session(region_name=args.region)
-    try:
-        result = refresh(
-            session.client("ecs", endpoint_url=args.endpoint_url),
-            session.client("ec2", endpoint_url=args.endpoint_url),
-            args.cluster,
-            args.services,
-            args.dest,
-            args.container_port,
-            args.container_name,
-            labels,
-        )
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError) as exc:
-        print(f"ecs_targets: refresh of {args.dest} failed: {exc}", file=sys.stderr)
-        return 1
-    state = "written" if result["changed"] else "unchanged"
-    print(
-        f"ecs_targets: {len(result['groups'])} targets ({len(result['skipped'])} skipped), "
-        f"{sum(result['calls'].values())} API calls, {args.dest} {state}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

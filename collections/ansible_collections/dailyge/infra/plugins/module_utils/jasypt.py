@@ -115,7 +115,7 @@ def _password_bytes(password: str) -> bytes:
 def _md5_des_key_iv(password: bytes, salt: bytes, iterations: int) -> tuple[bytes, bytes]:
     """PBKDF1 with MD5 (PKCS#5 v1.5, as SunJCE's PBEWithMD5AndDES): key = T[0:8], IV = T[8:16]."""
     digest = password + salt
-    for _ in range(iterations):
+    for _round in range(iterations):
         digest = hashlib.md5(digest, usedforsecurity=False).digest()
     return digest[:8], digest[8:16]
 

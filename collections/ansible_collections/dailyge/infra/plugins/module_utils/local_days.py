@@ -10,7 +10,7 @@ on the clock.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - Python < 3.9 on a managed host
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
 # Korea has kept UTC+9 without daylight saving since 1988: the fallback when tzdata is missing.
-FIXED_OFFSETS = {"Asia/Seoul": timezone(timedelta(hours=9), "KST"), "UTC": UTC, "Etc/UTC": UTC}
+FIXED_OFFSETS = {"Asia/Seoul": timezone(timedelta(hours=9), "KST"), "UTC": timezone.utc, "Etc/UTC": timezone.utc}
 
 
 def zone(name: str) -> tzinfo:

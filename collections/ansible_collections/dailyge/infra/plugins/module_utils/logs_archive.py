@@ -47,7 +47,13 @@ from typing import Any
 try:
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # pragma: no cover - AnsibleAWSModule reports the missing botocore itself
-    BotoCoreError = ClientError = Exception
+
+    class BotoCoreError(Exception):  # type: ignore[no-redef]
+        """Stand-in: never raised without botocore; distinct so that each except clause stays its own."""
+
+    class ClientError(Exception):  # type: ignore[no-redef]
+        """Stand-in: never raised without botocore."""
+
 
 from ansible_collections.dailyge.infra.plugins.module_utils.local_days import (
     day_bounds_ms,

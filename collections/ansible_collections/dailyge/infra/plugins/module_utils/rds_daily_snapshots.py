@@ -219,7 +219,7 @@ def plan_rotation(own: list[tuple[date, Snapshot]], keep: int) -> tuple[list[Sna
         reverse=True,
     )
     keep_count = max(keep, 1)
-    return [snap for _, snap in available[:keep_count]], [snap for _, snap in reversed(available[keep_count:])]
+    return [snap for _day, snap in available[:keep_count]], [snap for _day, snap in reversed(available[keep_count:])]
 
 
 def delete_snapshots(client: Any, doomed: list[Snapshot], outcome: Outcome, warnings: list[str]) -> None:
@@ -252,7 +252,7 @@ def run(
     name = daily_name(db, local_date(clock.now(), tz))
     manual = list_manual_snapshots(client)
     own = [(day, snap) for snap in manual if (day := daily_date(snap, db)) is not None]
-    outcome = Outcome(snapshot=name, quota=options.quota, before=sorted(snap.identifier for _, snap in own))
+    outcome = Outcome(snapshot=name, quota=options.quota, before=sorted(snap.identifier for _day, snap in own))
     warnings: list[str] = []
 
     todays = next((snap for snap in manual if snap.identifier.lower() == name.lower()), None)
@@ -279,7 +279,7 @@ def run(
     outcome.latest = kept[0].identifier if kept else None
     if options.rotate:
         outcome.kept = [snap.identifier for snap in kept]
-        outcome.not_available = sorted(snap.identifier for _, snap in own if snap.status != "available")
+        outcome.not_available = sorted(snap.identifier for _day, snap in own if snap.status != "available")
         if check_mode:
             outcome.deleted = [snap.identifier for snap in doomed]
         else:

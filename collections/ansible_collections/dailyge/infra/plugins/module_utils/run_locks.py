@@ -133,7 +133,7 @@ def playbook_pid(start: int | None = None) -> int:
     """
     pid = os.getpid() if start is None else start
     found = 0
-    for _ in range(64):  # never loop forever on a broken /proc
+    for _attempt in range(64):  # never loop forever on a broken /proc
         parent, command = _parent_and_command(pid)
         if _is_ansible_playbook(command):
             found = pid
@@ -172,7 +172,7 @@ def this_process(play: str, pid: int = 0) -> Holder:
         host=socket.gethostname(),
         user=user,
         play=play or "?",
-        started=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),  # noqa: UP017
+        started=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         pid_start=process_start(pid),
     )
 
@@ -203,9 +203,9 @@ class S3Backend:
         raw = answer["Body"].read()
         server_now = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
         try:
-            now = parsedate_to_datetime(server_now) if server_now else datetime.now(timezone.utc)  # noqa: UP017
+            now = parsedate_to_datetime(server_now) if server_now else datetime.now(timezone.utc)
         except (TypeError, ValueError):
-            now = datetime.now(timezone.utc)  # noqa: UP017
+            now = datetime.now(timezone.utc)
         age = max(0.0, (now - answer["LastModified"]).total_seconds())
         return Current(raw, answer["ETag"], age)
 
@@ -331,7 +331,7 @@ def acquire(
 ) -> dict[str, Any]:
     """Take the lock for `me`, or raise LockError naming its holder. Check mode only reads."""
     verb = "would " if check_mode else ""
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         current = backend.read()
         if current is None:
             if check_mode or backend.create(me.body()):

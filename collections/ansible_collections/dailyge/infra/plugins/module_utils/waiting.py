@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -21,7 +21,7 @@ class Clock:
     """The real clock: wall time (aware UTC), a monotonic counter and sleep."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(timezone.utc)
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: acceptance_checks
 short_description: Check a deployed Dailyge environment through the AWS APIs (ALB, WAF, autoscaling, backups)
@@ -24,8 +26,10 @@ description:
   - C(snapshot) - the newest available manual snapshot named C(<db>-daily-<YYYYMMDD>) is younger than
     O(snapshot_max_age_hours).
   - Read-only; never reports C(changed). Runs the same in check mode.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   checks:
     description: The checks to run.
@@ -216,9 +220,10 @@ def result(name: str, passed: bool, detail: str) -> dict[str, str]:
 
 def parse_now(text: str | None) -> datetime.datetime:
     if not text:
-        return datetime.datetime.now(datetime.UTC)
+        return datetime.datetime.now(datetime.timezone.utc)
     try:
-        moment = datetime.datetime.fromisoformat(text)
+        # Python < 3.11 reads no "Z" suffix.
+        moment = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError as exc:
         raise ValueError(f"now must be an ISO 8601 time, got {text!r}") from exc
     if moment.tzinfo is None:
@@ -446,7 +451,7 @@ def check_snapshot(rds: Any, params: dict[str, Any], now: datetime.datetime) -> 
     newest = max(daily, key=lambda snapshot: snapshot["SnapshotCreateTime"])
     created = newest["SnapshotCreateTime"]
     if isinstance(created, str):
-        created = datetime.datetime.fromisoformat(created)
+        created = datetime.datetime.fromisoformat(created[:-1] + "+00:00" if created.endswith("Z") else created)
     age_hours = (now - created).total_seconds() / 3600
     detail = f"{newest['DBSnapshotIdentifier']} is {age_hours:.1f} h old"
     if age_hours >= params["snapshot_max_age_hours"]:
@@ -482,7 +487,7 @@ def alb_checks(elb: Any, params: dict[str, Any]) -> list[dict[str, str]]:
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         detail = f"reading the ALB's listeners: {aws_error(exc)}"
         hosts = [f"ALB host rule {params['hostnames'][key]}" for key in params["host_rules"]]
-        return [result(name, False, detail) for name in [name for name, _ in names] + hosts]
+        return [result(name, False, detail) for name in [name for name, _value in names] + hosts]
     results = [run_check(name, lambda check=check: check(found)) for name, check in names]
     if "alb_host_rules" in selected:
         try:

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: cloudwatch_logs_archive
@@ -79,8 +81,10 @@ notes:
     that stream and day) on each run until it is deleted, to tell late events from exported ones.
   - Late events are exported with the stream's name as C(logStreamNamePrefix), so streams whose names
     start with it are exported again too - a second copy of some events, never a lost one.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -133,6 +137,28 @@ late_exports:
   elements: dict
   sample: [{"group": "/ecs/dailyge-api", "day": "2026-11-26", "stream": "api/api/0a1b2c", "day_state": "archived",
             "task_id": "9e1d...", "objects": 1, "bytes": 812}]
+  contains:
+    group:
+      description: The log group.
+      type: str
+    day:
+      description: The day (YYYY-MM-DD) whose late events were exported.
+      type: str
+    stream:
+      description: The log stream with late events.
+      type: str
+    day_state:
+      description: The state of the day's marker.
+      type: str
+    task_id:
+      description: The export task of the stream; null in check mode.
+      type: str
+    objects:
+      description: Objects the export wrote.
+      type: int
+    bytes:
+      description: Bytes the export wrote.
+      type: int
 deleted_streams:
   description: Log streams deleted (in check mode, that would be deleted).
   returned: always

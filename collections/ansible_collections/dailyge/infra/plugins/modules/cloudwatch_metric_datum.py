@@ -1,12 +1,17 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: cloudwatch_metric_datum
 short_description: Publish one datapoint of a custom CloudWatch metric, once per timestamp
 version_added: "0.1.0"
-author: Dailyge infrastructure team
+requirements:
+  - python >= 3.9
+author:
+  - Dailyge infrastructure team (@dailyge)
 description:
   - Puts one value of a custom metric (C(PutMetricData)) at a given time, for example a scheduled job's success
     (C(Dailyge/Jobs) C(JobSucceeded) = 1 with the dimensions C(Environment) and C(Job)), which the watchdog's
@@ -58,8 +63,10 @@ notes:
     C(cloudwatch:GetMetricStatistics).
 attributes:
   check_mode:
+    description: Reports whether the datapoint would be published, and puts nothing.
     support: full
   diff_mode:
+    description: Shows the datapoint before (empty when not yet present) and after.
     support: full
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -98,7 +105,7 @@ datum:
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 try:  # noqa: SIM105 - the Ansible pattern: AnsibleAWSModule reports a missing SDK
@@ -116,18 +123,18 @@ NAMESPACE = re.compile(r"^[A-Za-z0-9_./#:-]{1,255}$")
 
 
 def parse_timestamp(text: str | None, now: datetime) -> datetime | None:
-    """The datapoint's time (aware, UTC) from epoch seconds or ISO 8601; `now` when empty; None when unreadable."""
+    """The datapoint's time (aware, timezone.utc) from epoch seconds or ISO 8601; `now` when empty; None when unreadable."""
     if text is None or str(text).strip() == "":
         return now
     try:
-        return datetime.fromtimestamp(float(text), UTC)
+        return datetime.fromtimestamp(float(text), timezone.utc)
     except (TypeError, ValueError, OverflowError):
         pass
     try:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def problems(params: dict[str, Any], moment: datetime | None, now: datetime) -> list[str]:
@@ -220,7 +227,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     moment = parse_timestamp(params["timestamp"], now)
     found = problems(params, moment, now)
     if found:

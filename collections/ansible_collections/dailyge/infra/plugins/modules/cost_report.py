@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: cost_report
 short_description: Yesterday's and month-to-date AWS cost by service, compared with the previous period
@@ -17,8 +19,10 @@ description:
     before, cut at that month's end.
   - Read-only; never reports C(changed). Runs the same in check mode.
   - Returns the figures as data and as a Slack-ready text (a fixed-width table of the top services).
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   date:
     description:
@@ -410,8 +414,7 @@ def render_text(report: dict[str, Any], params: dict[str, Any], found_alerts: li
     name_width = min(max(len(row[0]) for row in rows), 44)
     widths = [max(len(row[index]) for row in rows) for index in range(1, 5)]
     table = [
-        f"{row[0][:name_width]:<{name_width}}  "
-        + "  ".join(f"{cell:>{width}}" for cell, width in zip(row[1:], widths, strict=True))
+        f"{row[0][:name_width]:<{name_width}}  " + "  ".join(f"{cell:>{width}}" for cell, width in zip(row[1:], widths))
         for row in rows
     ]
     return "\n".join([*lines, "```", *table, "```"])
@@ -422,7 +425,7 @@ def main() -> None:
     params = dict(module.params)
     errors = validation_errors(params)
     try:
-        report_day = parse_date(params["date"], datetime.datetime.now(datetime.UTC).date())
+        report_day = parse_date(params["date"], datetime.datetime.now(datetime.timezone.utc).date())
     except ValueError as exc:
         errors.append(str(exc))
     if errors:

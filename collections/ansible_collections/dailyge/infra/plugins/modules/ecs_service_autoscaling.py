@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ecs_service_autoscaling
 short_description: Target tracking on average CPU for one ECS service (Application Auto Scaling)
@@ -22,8 +24,10 @@ description:
     O(state=present); an unknown cluster or service fails with one line naming it.
   - Application Auto Scaling itself is kept outside Terraform in this project; Terraform ignores the
     service's C(desired_count).
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   cluster:
     description: Name of the ECS cluster (not its ARN).

@@ -22,8 +22,10 @@ description:
     supports check mode (never writes) and diff mode.
   - The same code runs without Ansible as the cron job of the monitoring host
     (C(python3 ecs_targets.py --cluster C --service S --dest F), from this collection's module_utils).
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   cluster:
     description: Name or ARN of the ECS cluster.

@@ -1,12 +1,15 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: jasypt_config
 short_description: Decrypt, verify or re-encrypt the Jasypt ENC(...) values of a Spring config tree
 version_added: "0.1.0"
-author: Dailyge infrastructure team
+author:
+  - Dailyge infrastructure team (@dailyge)
 description:
   - Walks a YAML configuration tree (a file of the config repository, or data) and handles every string
     value written as C(ENC(base64)), byte-compatible with the Jasypt library that the Spring application
@@ -83,10 +86,13 @@ notes:
     Diff mode shows the file before and after (ciphertexts only).
 attributes:
   check_mode:
+    description: Computes the encrypted or rotated tree and reports the change, and writes no file.
     support: full
   diff_mode:
+    description: Shows the configuration text before and after the change.
     support: full
 requirements:
+  - python >= 3.9
   - cryptography
   - PyYAML
 seealso:
@@ -275,7 +281,9 @@ def verify_rewritten(source: str, text: str, rotation: Rotation, original: Any) 
     """Parse the new text again: same structure, every ENC value decrypts with the new key to the same text."""
     tree = load_tree(source, text)
     new_password, new_algorithm = rotation.new
-    if [path for path, _ in config_tree.iter_leaves(tree)] != [path for path, _ in config_tree.iter_leaves(original)]:
+    if [path for path, _value in config_tree.iter_leaves(tree)] != [
+        path for path, _value in config_tree.iter_leaves(original)
+    ]:
         raise ConfigError(f"{source}: the rewritten file does not keep the structure of the original; nothing written")
     for path, value in config_tree.iter_leaves(tree):
         if path in rotation.plaintexts and (

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: job_record
@@ -28,8 +30,10 @@ options:
     description: Permissions of the record file (octal string).
     type: str
     default: "0644"
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 """
 
 EXAMPLES = r"""

@@ -34,8 +34,10 @@ options:
     type: list
     elements: str
     default: [__pycache__, "*.pyc", events, tests, .*]
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge Infra
+  - Dailyge infrastructure team (@dailyge)
 """
 
 EXAMPLES = r"""

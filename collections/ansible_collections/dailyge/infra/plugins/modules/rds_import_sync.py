@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: rds_import_sync
 short_description: Bring an RDS instance's console-tuned settings back into Terraform's inputs
@@ -23,8 +25,10 @@ description:
   - Makes read calls only (C(DescribeDBInstances), C(DescribeDBParameters)); writes local files only
     when their content differs, so a second run reports C(changed=false). Check mode writes nothing.
   - An instance that does not exist fails with one line naming it, and nothing is written.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   db_instance_identifier:
     description: Identifier of the live DB instance.
@@ -301,7 +305,7 @@ def parameter_group_of(instance: dict[str, Any]) -> str:
 def live_values(instance: dict[str, Any], parameters: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
     """The Terraform variables that describe the live instance, in a fixed order."""
     values: dict[str, Any] = {}
-    for setting, (_, field, _, missing) in SETTINGS.items():
+    for setting, (_variable, field, _attribute, missing) in SETTINGS.items():
         if names[setting]:
             values[names[setting]] = instance.get(field, missing)
     if names[PARAMETERS]:
@@ -314,7 +318,7 @@ def state_values(instance: dict[str, Any], parameters: list[dict[str, Any]], nam
     if not instance:
         return {}
     values: dict[str, Any] = {}
-    for setting, (_, _, attribute, missing) in SETTINGS.items():
+    for setting, (_variable, _field, attribute, missing) in SETTINGS.items():
         if names[setting]:
             value = instance.get(attribute)
             values[names[setting]] = missing if value is None else value

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: rds_snapshot
@@ -61,8 +63,10 @@ options:
         and C(dailyge:snapshot-kind=daily), which mark the snapshots it may rotate.
     type: dict
     default: {}
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: run_lock
@@ -69,8 +71,10 @@ options:
     description: Pid of the holder; 0 - the outermost C(ansible-playbook) process this module runs under.
     type: int
     default: 0
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 notes:
   - S3 conditional writes (C(If-None-Match) and C(If-Match) on PutObject, C(If-Match) on DeleteObject) need
     botocore 1.35.x or newer; the embedded AWS (moto 5.2) honours them (tests/unit/test_emulator_patches.py).
@@ -146,7 +150,7 @@ ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "bucket": {"type": "str", "default": ""},
-    "key": {"type": "str", "default": ""},
+    "key": {"type": "str", "default": "", "no_log": False},
     "path": {"type": "path"},
     "play": {"type": "str", "default": ""},
     "what": {"type": "str", "default": "run"},

@@ -1,12 +1,17 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: secretsmanager_value
 short_description: Keep the JSON value of an existing Secrets Manager secret up to date, idempotently
 version_added: "0.1.0"
-author: Dailyge infrastructure team
+requirements:
+  - python >= 3.9
+author:
+  - Dailyge infrastructure team (@dailyge)
 description:
   - Puts a JSON object as the current value (C(AWSCURRENT)) of a secret that already exists (Terraform creates
     the secret, its policy, KMS key and tags; this module only manages its value).
@@ -39,8 +44,10 @@ notes:
   - Needs C(secretsmanager:DescribeSecret), C(secretsmanager:GetSecretValue) and C(secretsmanager:PutSecretValue).
 attributes:
   check_mode:
+    description: Compares the stored value with the new one and reports the change, and creates no secret version.
     support: full
   diff_mode:
+    description: Shows the changed paths of the secret with every value hidden.
     support: full
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -168,11 +175,11 @@ def compare(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, l
 
 def hidden_diff(before: dict[str, Any] | None, after: dict[str, Any], changes: dict[str, list[str]]) -> dict[str, Any]:
     """A diff of paths with every value hidden: changed paths are marked, values never shown."""
-    old_paths = [path for path, _ in config_tree.iter_leaves(before)] if before else []
+    old_paths = [path for path, _value in config_tree.iter_leaves(before)] if before else []
     marks = dict.fromkeys(changes["changed"], f"{HIDDEN} changed") | dict.fromkeys(changes["added"], f"{HIDDEN} added")
     return {
         "before": dict.fromkeys(old_paths, HIDDEN),
-        "after": {path: marks.get(path, HIDDEN) for path, _ in config_tree.iter_leaves(after)} if after else {},
+        "after": {path: marks.get(path, HIDDEN) for path, _value in config_tree.iter_leaves(after)} if after else {},
     }
 
 

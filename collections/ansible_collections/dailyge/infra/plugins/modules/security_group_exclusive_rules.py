@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: security_group_exclusive_rules
 short_description: Make a set of rule IDs the whole set of rules of some security groups
@@ -22,8 +24,10 @@ description:
     (the rules of each group before and after).
   - Every input is validated before the first API call; a group that does not exist fails with one line
     naming it. O(state=present) refuses an empty O(managed_rule_ids), which would revoke every rule.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   group_ids:
     description: IDs (sg-...) of the security groups whose rules are checked. At least one.
