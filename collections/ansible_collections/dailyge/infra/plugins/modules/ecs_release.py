@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ecs_release
 short_description: Release one image tag of ECR onto an ECS service and wait for its rollout
@@ -21,8 +23,10 @@ description:
     the revision and image the service returned to; a rollout still C(IN_PROGRESS) after
     O(wait_timeout) seconds fails naming the revision.
   - Check mode makes read calls only and returns the diff of the task definition and the image.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   cluster:
     description: Name of the ECS cluster.

@@ -2,6 +2,8 @@
 # Copyright: Dailyge infrastructure team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: release_record
 short_description: Read or write the record of an environment's releases (an SSM String parameter)
@@ -17,8 +19,10 @@ description:
     (the newest accepted release whose digest differs from the current one).
   - O(state=present) writes O(record) as compact JSON with sorted keys; nothing is written when the
     parameter already holds exactly that (C(changed=false)), nor in check mode.
+requirements:
+  - python >= 3.9
 author:
-  - Dailyge infrastructure team
+  - Dailyge infrastructure team (@dailyge)
 options:
   parameter:
     description: Name of the SSM parameter.
