@@ -463,6 +463,31 @@ def ecs_list_tasks_by_service() -> None:
 
 
 @patch
+def ecs_describe_task_definition_of_a_family_is_its_latest_active_revision() -> None:
+    """DescribeTaskDefinition of a family (no revision) returns its latest ACTIVE revision, as on AWS.
+
+    moto returns the latest revision even when it was deregistered (INACTIVE). A release whose
+    deployment the circuit breaker rolled back deregisters its revision; Terraform's `track_latest`
+    reads the family, so with stock moto it would see the failed image and plan to replace the task
+    definition of a service that runs the recorded one.
+    """
+    from moto.ecs import exceptions, models
+
+    original = models.EC2ContainerServiceBackend.describe_task_definition
+
+    def describe_task_definition(self: Any, task_definition_str: str) -> Any:
+        family = task_definition_str.split("/")[-1]
+        if ":" in family or family not in self.task_definitions:
+            return original(self, task_definition_str)
+        active = [rev for rev, definition in self.task_definitions[family].items() if definition.status == "ACTIVE"]
+        if not active:
+            raise exceptions.TaskDefinitionNotFoundException()
+        return self.task_definitions[family][max(active)]
+
+    models.EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
+
+
+@patch
 def ecs_describe_limits() -> None:
     """DescribeTasks and DescribeContainerInstances take at most 100 ARNs, as on AWS.
 

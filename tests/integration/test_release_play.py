@@ -171,6 +171,10 @@ def test_a_deployment_the_circuit_breaker_rolls_back_fails_naming_the_revision_r
     message = " ".join(run.failure_messages())
     assert f"returned service {stack['ecs_service_name']} to {running.rsplit('/', 1)[1]}" in message, message
     assert service(local_stack, stack)["taskDefinition"] == running
+    newest = local_stack.emulator.client("ecs").describe_task_definition(
+        taskDefinition=stack["ecs_task_definition_family"]
+    )
+    assert newest["taskDefinition"]["taskDefinitionArn"] == running, "the rolled-back revision is deregistered"
     assert record(local_stack, stack) == before, "a failed release is not recorded as the running one"
     assert f"release {bad}: FAILURE" in "\n".join(local_stack.emulator.slack_texts()[-3:])
 

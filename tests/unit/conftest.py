@@ -73,7 +73,7 @@ def logs_as_aws() -> Iterator[None]:
 ECS_PATCHED = {
     "moto.ecs.models": {
         "Service": ("__init__",),
-        "EC2ContainerServiceBackend": ("update_service", "describe_services"),
+        "EC2ContainerServiceBackend": ("update_service", "describe_services", "describe_task_definition"),
     },
     "moto.ecs.responses": {"EC2ContainerServiceResponse": ("create_service",)},
 }
@@ -85,5 +85,8 @@ def ecs_as_aws() -> Iterator[None]:
     from emulator import patches
 
     yield from patched_moto(
-        ECS_PATCHED, patches.ecs_service_keeps_its_create_settings, patches.ecs_deployments_roll_out_as_aws_does
+        ECS_PATCHED,
+        patches.ecs_service_keeps_its_create_settings,
+        patches.ecs_deployments_roll_out_as_aws_does,
+        patches.ecs_describe_task_definition_of_a_family_is_its_latest_active_revision,
     )

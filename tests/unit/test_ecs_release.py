@@ -236,10 +236,12 @@ def test_a_deployment_the_circuit_breaker_rolls_back_fails_naming_the_revision_r
     assert result["failed"] is True, result
     assert result["msg"] == (
         "the deployment of api:2 failed (ECS deployment circuit breaker: tasks failed to start.): the circuit "
-        f"breaker returned service {SERVICE} to api:1 ({repository_uri()}:bootstrap, fluent-bit:3)"
+        f"breaker returned service {SERVICE} to api:1 ({repository_uri()}:bootstrap, fluent-bit:3); api:2 deregistered"
     )
     assert live_service()["taskDefinition"] == old_arn
-    assert aws.writes == ["RegisterTaskDefinition", "UpdateService"]
+    assert aws.writes == ["RegisterTaskDefinition", "UpdateService", "DeregisterTaskDefinition"]
+    # The newest ACTIVE revision is the running one again (Terraform's track_latest compares with it).
+    assert ecs().describe_task_definition(taskDefinition="api")["taskDefinition"]["taskDefinitionArn"] == old_arn
 
 
 def test_a_rollout_that_never_completes_times_out_naming_the_revision(aws: ApiCalls, clock: FakeClock):

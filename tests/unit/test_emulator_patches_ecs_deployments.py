@@ -137,3 +137,12 @@ def test_a_desired_count_change_alone_starts_no_deployment(clients):
     updated = ecs.update_service(cluster=CLUSTER, service="api", desiredCount=3)["service"]
     assert states(updated) == [("PRIMARY", "COMPLETED", "api:1")]
     assert updated["deployments"][0]["desiredCount"] == 3
+
+
+def test_a_family_describes_as_its_latest_active_revision(clients):
+    ecs, _ = clients
+    first, second = revision(ecs, "api:one"), revision(ecs, "api:two")
+    assert ecs.describe_task_definition(taskDefinition="api")["taskDefinition"]["taskDefinitionArn"] == second
+    ecs.deregister_task_definition(taskDefinition=second)  # a release rolled back by the circuit breaker
+    assert ecs.describe_task_definition(taskDefinition="api")["taskDefinition"]["taskDefinitionArn"] == first
+    assert ecs.describe_task_definition(taskDefinition=second)["taskDefinition"]["status"] == "INACTIVE"

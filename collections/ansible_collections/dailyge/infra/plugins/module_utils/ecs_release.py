@@ -196,9 +196,12 @@ def wait_for_rollout(
                     f"the deployment of {family}:{revision} failed ({reason}): service {plan.service} was not "
                     f"rolled back (the circuit breaker's rollback is off) and runs no healthy task of it"
                 )
+            # The rolled-back revision is deregistered: the newest ACTIVE revision is the running one again,
+            # so Terraform (track_latest) sees no change and a deploy does not move the service.
+            ecs.deregister_task_definition(taskDefinition=arn, aws_retry=True)
             raise ReleaseError(
                 f"the deployment of {family}:{revision} failed ({reason}): the circuit breaker returned service "
-                f"{plan.service} to {returned_to(ecs, returned)}"
+                f"{plan.service} to {returned_to(ecs, returned)}; {family}:{revision} deregistered"
             )
         waited = clock.monotonic() - started
         if waited >= timeout:
